@@ -1,0 +1,196 @@
+"""Build an sdist and a wheel in isolation, check them, and only then hand them over.
+
+Builds run in a temporary directory; files move into the output directory
+only after the version matches the tag and every check passes, so a failed
+build never leaves artifacts behind. uv's build front end is used when uv is
+available (it is a dependency of this package), ``python -m build`` otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import Version
+
+from .checks import DistInfo, check_dists, dist_kind
+from .errors import BuildError, InputError, ProjectError, VersionMismatchError
+
+OUTPUT_TAIL_LINES = 25
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    name: str
+    version: str
+    dists: list[DistInfo]
+    frontend: str
+    source_date_epoch: str | None
+
+    @property
+    def artifacts(self) -> list[Path]:
+        return [d.path for d in self.dists]
+
+
+def find_uv() -> str | None:
+    try:
+        from uv import find_uv_bin
+
+        return str(find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("uv")
+
+
+def check_project(project_dir: Path) -> None:
+    if not project_dir.exists():
+        raise ProjectError(
+            f"Project directory '{project_dir}' does not exist.",
+            "Pass the directory that holds pyproject.toml (default: the current directory).",
+        )
+    if not project_dir.is_dir():
+        raise ProjectError(
+            f"'{project_dir}' is a file, not a project directory.",
+            "Pass the directory that holds pyproject.toml.",
+        )
+    if not (project_dir / "pyproject.toml").is_file() and not (project_dir / "setup.py").is_file():
+        raise ProjectError(
+            f"'{project_dir}' has no pyproject.toml or setup.py.",
+            "Run the command in the project's root, or pass that directory.",
+        )
+
+
+def git_commit_epoch(project_dir: Path) -> str | None:
+    """The last commit's timestamp, for reproducible archives; None outside git."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(project_dir), "log", "-1", "--format=%ct"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    value = out.stdout.strip()
+    return value if out.returncode == 0 and value.isdigit() else None
+
+
+def _command(
+    project_dir: Path, tmp: Path, sdist: bool, wheel: bool, uv: str | None
+) -> tuple[list[str], str]:
+    # Neither flag means "sdist, then the wheel from the sdist" for both front ends.
+    flags = (["--sdist"] if sdist else []) + (["--wheel"] if wheel else [])
+    if sdist and wheel:
+        flags = []
+    if uv:
+        cmd = [uv, "build", "--python", sys.executable, "--out-dir", str(tmp), *flags]
+        return [*cmd, str(project_dir)], "uv"
+    cmd = [sys.executable, "-m", "build", "--outdir", str(tmp), *flags]
+    return [*cmd, str(project_dir)], "build"
+
+
+def build(
+    project_dir: Path,
+    out_dir: Path,
+    *,
+    sdist: bool = True,
+    wheel: bool = True,
+    expected_version: Version | None = None,
+    clean: bool = False,
+    env: Mapping[str, str] | None = None,
+    log: Callable[[str], None] = lambda _line: None,
+) -> BuildResult:
+    """Build, check and move the distributions of ``project_dir`` into ``out_dir``."""
+    if not (sdist or wheel):
+        raise InputError("Nothing to build.", "Ask for the sdist, the wheel, or both.")
+    check_project(project_dir)
+    out_dir = out_dir.absolute()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(
+            f"Output directory '{out_dir}' is a file.", "Pass a directory for --out-dir."
+        )
+    stale = _stale_dists(out_dir)
+    if stale and not clean:
+        raise InputError(
+            f"'{out_dir}' already holds distributions: {', '.join(p.name for p in stale)}.",
+            "Remove them (or pass --clean) so old files cannot be released by accident.",
+        )
+
+    run_env = dict(os.environ if env is None else env)
+    epoch = run_env.get("SOURCE_DATE_EPOCH") or git_commit_epoch(project_dir)
+    if epoch:
+        run_env["SOURCE_DATE_EPOCH"] = epoch
+    uv = find_uv()
+    with tempfile.TemporaryDirectory(prefix="release-actions-build-") as tmp_name:
+        tmp = Path(tmp_name)
+        cmd, frontend = _command(project_dir.absolute(), tmp, sdist, wheel, uv)
+        log(f"building {project_dir} with {frontend}")
+        try:
+            proc = subprocess.run(
+                cmd,
+                cwd=project_dir,
+                env=run_env,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                check=False,
+            )
+        except OSError as exc:
+            raise BuildError(f"Could not start the build front end: {exc}.") from None
+        output = (proc.stdout + proc.stderr).strip()
+        if proc.returncode != 0:
+            tail = "\n".join(output.splitlines()[-OUTPUT_TAIL_LINES:])
+            raise BuildError(
+                f"The build backend failed (exit code {proc.returncode}). Last lines:\n{tail}",
+                "Fix the error above; reproduce it with 'python -m build' in the project directory.",
+                details=f"```\n{tail}\n```",
+            )
+        produced = sorted(p for p in tmp.iterdir() if p.is_file())
+        dists = check_dists([p for p in produced if _is_dist(p)])
+        _check_counts(dists, sdist, wheel, produced)
+        name, version = dists[0].name, dists[0].version
+        if expected_version is not None and Version(version) != expected_version:
+            raise VersionMismatchError(
+                f"The tag says version {expected_version}, but the project builds version {version}.",
+                "Bump the version in the project (or tag the commit that has it), then tag again.",
+            )
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for old in stale:
+            old.unlink()
+        for info in dists:
+            target = out_dir / info.path.name
+            shutil.move(str(info.path), target)
+            info.path = target
+    return BuildResult(out_dir, name, version, dists, frontend, epoch)
+
+
+def _is_dist(path: Path) -> bool:
+    try:
+        dist_kind(path)
+    except Exception:
+        return False
+    return True
+
+
+def _stale_dists(out_dir: Path) -> list[Path]:
+    if not out_dir.is_dir():
+        return []
+    return sorted(p for p in out_dir.iterdir() if p.is_file() and _is_dist(p))
+
+
+def _check_counts(dists: list[DistInfo], sdist: bool, wheel: bool, produced: list[Path]) -> None:
+    kinds = [d.kind for d in dists]
+    for kind, count in (("sdist", int(sdist)), ("wheel", int(wheel))):
+        if kinds.count(kind) != count:
+            listing = ", ".join(p.name for p in produced) or "nothing"
+            raise BuildError(
+                f"Expected {count} {kind}, the build produced: {listing}.",
+                "Check the build backend's configuration.",
+            )

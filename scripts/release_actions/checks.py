@@ -1,0 +1,237 @@
+"""Checks a built distribution must pass before it leaves the job.
+
+Metadata follows the rules of ``twine check --strict`` (PyPI would refuse or
+mis-render the project page otherwise); wheel contents catch the packaging
+mistakes that ship broken releases (stray bytecode, duplicate entries, a
+wheel without the package in it).
+"""
+
+from __future__ import annotations
+
+import email.message
+import email.parser
+import io
+import tarfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from packaging.metadata import Metadata, parse_email
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import Version
+
+from .errors import DistributionCheckError
+
+SDIST_SUFFIX = ".tar.gz"
+
+
+@dataclass
+class DistInfo:
+    """What a distribution file says about itself."""
+
+    path: Path
+    kind: str  # "sdist" or "wheel"
+    name: str
+    version: str
+    metadata: dict[str, object] = field(default_factory=dict, repr=False)
+    raw_metadata: bytes = field(default=b"", repr=False)
+    contents: list[str] = field(default_factory=list, repr=False)
+
+
+def dist_kind(path: Path) -> str:
+    if path.name.endswith(".whl"):
+        return "wheel"
+    if path.name.endswith(SDIST_SUFFIX):
+        return "sdist"
+    raise DistributionCheckError(
+        f"'{path.name}' is not a Python distribution (expected a .whl or .tar.gz file).",
+        "Pass only the sdist and wheels that the build produced.",
+    )
+
+
+def _fail(path: Path, problem: str, fix: str) -> DistributionCheckError:
+    return DistributionCheckError(f"{path.name}: {problem}", fix)
+
+
+def read_dist(path: Path) -> DistInfo:
+    """Open a wheel or sdist and read its core metadata and file list."""
+    kind = dist_kind(path)
+    try:
+        if kind == "wheel":
+            name, version, _build, _tags = parse_wheel_filename(path.name)
+            with zipfile.ZipFile(path) as zf:
+                contents = zf.namelist()
+                meta_path = f"{_dist_info_dir(path, contents)}/METADATA"
+                raw = zf.read(meta_path)
+        else:
+            name, version = parse_sdist_filename(path.name)
+            with tarfile.open(path, "r:gz") as tf:
+                contents = tf.getnames()
+                pkg_info = [n for n in contents if n.count("/") == 1 and n.endswith("/PKG-INFO")]
+                if len(pkg_info) != 1:
+                    raise _fail(
+                        path,
+                        "has no top-level PKG-INFO.",
+                        "Build the sdist with a standard build backend.",
+                    )
+                member = tf.extractfile(pkg_info[0])
+                raw = member.read() if member else b""
+    except (InvalidWheelFilename, InvalidSdistFilename) as exc:
+        raise _fail(
+            path, f"file name is not valid ({exc}).", "Do not rename built distributions."
+        ) from None
+    except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, KeyError) as exc:
+        raise _fail(
+            path, f"cannot be read ({exc}).", "The file is damaged or truncated; build it again."
+        ) from None
+    parsed, _unparsed = parse_email(raw)
+    info = DistInfo(path, kind, str(name), str(version), dict(parsed), raw, contents)
+    meta_name = str(parsed.get("name", ""))
+    meta_version = str(parsed.get("version", ""))
+    if canonicalize_name(meta_name) != canonicalize_name(info.name):
+        raise _fail(
+            path,
+            f"metadata names the project '{meta_name}', the file name says '{info.name}'.",
+            "Do not rename built distributions.",
+        )
+    if not meta_version or Version(meta_version) != Version(info.version):
+        raise _fail(
+            path,
+            f"metadata says version '{meta_version}', the file name says '{info.version}'.",
+            "Do not rename built distributions.",
+        )
+    return info
+
+
+def _dist_info_dir(path: Path, names: list[str]) -> str:
+    dirs = {n.split("/", 1)[0] for n in names if n.split("/", 1)[0].endswith(".dist-info")}
+    if len(dirs) != 1:
+        raise _fail(
+            path,
+            f"has {len(dirs)} .dist-info directories; a wheel has exactly one.",
+            "Build the wheel with a standard build backend.",
+        )
+    return dirs.pop()
+
+
+def check_metadata(info: DistInfo) -> None:
+    """The rules of ``twine check --strict``: valid metadata and a description PyPI renders."""
+    try:
+        Metadata.from_raw(parse_email(info.raw_metadata)[0], validate=True)
+    except Exception as exc:  # packaging raises an ExceptionGroup of InvalidMetadata
+        problems = "; ".join(str(e) for e in getattr(exc, "exceptions", [exc]))
+        raise _fail(
+            info.path,
+            f"invalid core metadata: {problems}.",
+            "Fix the [project] table of pyproject.toml.",
+        ) from None
+    description = info.metadata.get("description")
+    if not isinstance(description, str) or description.strip() in ("", "UNKNOWN"):
+        raise _fail(
+            info.path,
+            "has no long description, so its PyPI page would be empty.",
+            "Set 'readme' in the [project] table of pyproject.toml.",
+        )
+    content_type = info.metadata.get("description_content_type")
+    if not isinstance(content_type, str) or not content_type.strip():
+        raise _fail(
+            info.path,
+            "long description has no content type (PyPI would guess reStructuredText).",
+            "Name the readme file with its extension (README.md or README.rst) or set its content-type.",
+        )
+    message = email.message.Message()
+    message["content-type"] = content_type
+    mime = message.get_content_type()
+    params = {k: v for k, v in message.get_params()[1:]} if message.get_params() else {}
+    warnings = io.StringIO()
+    if mime == "text/plain":
+        return
+    if mime == "text/x-rst":
+        from readme_renderer import rst
+
+        rendered = rst.render(description, stream=warnings)
+    elif mime == "text/markdown":
+        from readme_renderer import markdown
+
+        variant = params.get("variant", "GFM")
+        rendered = markdown.render(description, variant=variant)
+    else:
+        raise _fail(
+            info.path,
+            f"long description content type '{mime}' is not one PyPI renders.",
+            "Use text/markdown, text/x-rst or text/plain.",
+        )
+    if rendered is None:
+        detail = warnings.getvalue().strip().splitlines()
+        raise _fail(
+            info.path,
+            "long description has markup errors and would not render on PyPI"
+            + (f": {detail[0]}" if detail else "."),
+            "Fix the readme (run 'python -m readme_renderer README.rst' to see every problem).",
+        )
+
+
+def check_contents(info: DistInfo) -> None:
+    """No bytecode, no duplicate entries, and (for wheels) the package really inside."""
+    seen: set[str] = set()
+    for name in info.contents:
+        if name in seen:
+            raise _fail(
+                info.path,
+                f"contains '{name}' twice.",
+                "Build again from a clean tree; a build backend that writes duplicates needs fixing.",
+            )
+        seen.add(name)
+        parts = PurePosixPath(name).parts
+        if "__pycache__" in parts or name.endswith((".pyc", ".pyo")):
+            raise _fail(
+                info.path,
+                f"contains compiled bytecode '{name}'.",
+                "Exclude __pycache__ and *.pyc from the distribution (e.g. clean the tree, check MANIFEST.in or the backend's exclude setting).",
+            )
+        if ".." in parts or name.startswith("/"):
+            raise _fail(
+                info.path,
+                f"contains an unsafe path '{name}'.",
+                "Build the distribution with a standard build backend.",
+            )
+    if info.kind == "wheel":
+        code = [
+            n
+            for n in info.contents
+            if not n.split("/", 1)[0].endswith((".dist-info", ".data")) and not n.endswith("/")
+        ]
+        if not code:
+            raise _fail(
+                info.path,
+                "contains no package or module, only metadata.",
+                "Tell the build backend where the package lives (e.g. [tool.setuptools.packages.find] or [tool.hatch.build.targets.wheel] packages).",
+            )
+
+
+def check_set(infos: list[DistInfo]) -> None:
+    """An sdist and the wheels built with it must be of one project and version."""
+    names = {canonicalize_name(i.name) for i in infos}
+    versions = {Version(i.version) for i in infos}
+    if len(names) > 1 or len(versions) > 1:
+        listing = ", ".join(f"{i.path.name} ({i.name} {i.version})" for i in infos)
+        raise DistributionCheckError(
+            f"The distributions disagree on name or version: {listing}.",
+            "Release one project version at a time; remove stale files from the dist directory.",
+        )
+
+
+def check_dists(paths: list[Path]) -> list[DistInfo]:
+    """Read and check every distribution, then check that they belong together."""
+    infos = [read_dist(p) for p in paths]
+    for info in infos:
+        check_metadata(info)
+        check_contents(info)
+    check_set(infos)
+    return infos

