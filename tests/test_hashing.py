@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from release_actions.errors import InputError, SubjectsError
 from release_actions.hashing import (
     Subject,
@@ -40,8 +39,12 @@ def test_sha256_matches_hashlib_across_chunk_boundaries(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("sha256sum") is None, reason="coreutils sha256sum not installed")
-def test_output_is_byte_identical_to_sha256sum(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    d = _files(tmp_path, **{"b-1.0.tar.gz": b"bb", "a-1.0-py3-none-any.whl": b"a" * 5000, "c.txt": b""})
+def test_output_is_byte_identical_to_sha256sum(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = _files(
+        tmp_path, **{"b-1.0.tar.gz": b"bb", "a-1.0-py3-none-any.whl": b"a" * 5000, "c.txt": b""}
+    )
     names = sorted(p.name for p in d.iterdir())
     expected = subprocess.run(["sha256sum", *names], cwd=d, capture_output=True, check=True).stdout
     result = run_cli(["hash", str(d / "*")], capsys, tmp_path, on_runner=False)
@@ -49,21 +52,27 @@ def test_output_is_byte_identical_to_sha256sum(tmp_path: Path, capsys: pytest.Ca
     assert result.out.encode() == expected
 
 
-def test_sums_file_is_accepted_by_sha256sum_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_sums_file_is_accepted_by_sha256sum_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     d = _files(tmp_path, **{"p-1.0.tar.gz": b"sdist", "p-1.0-py3-none-any.whl": b"wheel"})
     sums = d / "SHA256SUMS"
     result = run_cli(["hash", str(d), "--output", str(sums)], capsys, tmp_path)
     assert result.code == 0
     assert result.outputs["sums-file"].endswith("SHA256SUMS")
     if shutil.which("sha256sum"):
-        check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=d, capture_output=True, text=True)
+        check = subprocess.run(
+            ["sha256sum", "-c", "SHA256SUMS"], cwd=d, capture_output=True, text=True
+        )
         assert check.returncode == 0, check.stdout + check.stderr
     # a second run over the directory does not hash its own SHA256SUMS
     again = run_cli(["hash", str(d)], capsys, tmp_path, on_runner=False)
     assert "SHA256SUMS" not in again.out
 
 
-def test_base64_is_the_encoding_of_the_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_base64_is_the_encoding_of_the_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     d = _files(tmp_path, **{"p-1.0.tar.gz": b"x"})
     plain = run_cli(["hash", str(d)], capsys, tmp_path, on_runner=False).out
     encoded = run_cli(["hash", str(d), "--base64"], capsys, tmp_path)
@@ -80,16 +89,24 @@ def test_merges_matrix_artifacts_and_identical_duplicates(tmp_path: Path) -> Non
     (tmp_path / "linux" / "p-1.0.tar.gz").write_bytes(b"S")
     (tmp_path / "mac" / "p-1.0.tar.gz").write_bytes(b"S")
     subjects = hash_files(collect_files(["linux", "mac/*"], base=tmp_path))
-    assert [s.name for s in subjects] == ["p-1.0-cp311-linux.whl", "p-1.0-cp311-macos.whl", "p-1.0.tar.gz"]
+    assert [s.name for s in subjects] == [
+        "p-1.0-cp311-linux.whl",
+        "p-1.0-cp311-macos.whl",
+        "p-1.0.tar.gz",
+    ]
 
 
-def test_duplicate_names_with_different_content_fail(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_duplicate_names_with_different_content_fail(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     (tmp_path / "a" / "p-1.0.tar.gz").write_bytes(b"one")
     (tmp_path / "b" / "p-1.0.tar.gz").write_bytes(b"two")
     sums = tmp_path / "SHA256SUMS"
-    result = run_cli(["hash", str(tmp_path / "a"), str(tmp_path / "b"), "--output", str(sums)], capsys, tmp_path)
+    result = run_cli(
+        ["hash", str(tmp_path / "a"), str(tmp_path / "b"), "--output", str(sums)], capsys, tmp_path
+    )
     assert result.code == 1
     assert "Two different files are both named 'p-1.0.tar.gz'" in result.out
     assert result.out.startswith("::error title=Invalid subjects::")
@@ -109,7 +126,12 @@ def test_duplicate_names_with_different_content_fail(tmp_path: Path, capsys: pyt
     ],
 )
 def test_bad_inputs_fail_with_a_clear_message(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, make, arg: str, message: str
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    make,
+    arg: str,
+    message: str,
 ) -> None:
     make(tmp_path)
     monkeypatch.chdir(tmp_path)
@@ -135,7 +157,9 @@ def test_default_is_dist_and_missing_dist_is_explained(
     assert "intoto" not in result.out
 
 
-def test_directory_given_as_file_inside_glob_is_skipped_but_explicit_dir_expands(tmp_path: Path) -> None:
+def test_directory_given_as_file_inside_glob_is_skipped_but_explicit_dir_expands(
+    tmp_path: Path,
+) -> None:
     d = _files(tmp_path, **{"p-1.0.tar.gz": b"x"})
     (d / "sub").mkdir()
     assert [p.name for p in collect_files([str(d / "*")])] == ["p-1.0.tar.gz"]

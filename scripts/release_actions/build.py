@@ -13,13 +13,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import Version
 
-from .checks import DistInfo, check_dists, dist_kind
+from .checks import DistInfo, check_dists, dist_kind, preload_renderers
 from .errors import BuildError, InputError, ProjectError, VersionMismatchError
 
 OUTPUT_TAIL_LINES = 25
@@ -132,6 +133,8 @@ def build(
         tmp = Path(tmp_name)
         cmd, frontend = _command(project_dir.absolute(), tmp, sdist, wheel, uv)
         log(f"building {project_dir} with {frontend}")
+        # The checks' imports cost ~50 ms; pay them while the backend works.
+        threading.Thread(target=preload_renderers, daemon=True).start()
         try:
             proc = subprocess.run(
                 cmd,

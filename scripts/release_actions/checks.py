@@ -120,6 +120,12 @@ def _dist_info_dir(path: Path, names: list[str]) -> str:
     return dirs.pop()
 
 
+def preload_renderers() -> None:
+    """Import the readme renderers ahead of time (a build calls this while it waits)."""
+    import readme_renderer.markdown
+    import readme_renderer.rst  # noqa: F401
+
+
 def check_metadata(info: DistInfo) -> None:
     """The rules of ``twine check --strict``: valid metadata and a description PyPI renders."""
     try:
@@ -148,7 +154,7 @@ def check_metadata(info: DistInfo) -> None:
     message = email.message.Message()
     message["content-type"] = content_type
     mime = message.get_content_type()
-    params = {k: v for k, v in message.get_params()[1:]} if message.get_params() else {}
+    params = dict((message.get_params() or [])[1:])
     warnings = io.StringIO()
     if mime == "text/plain":
         return

@@ -109,7 +109,9 @@ def _run_build(args: argparse.Namespace, runner: gha.Runner) -> int:
     for info in result.dists:
         s = subjects[info.path.name]
         rows.append([f"`{s.name}`", _size(s.size or 0), f"`{s.sha256}`"])
-        listings.append(gha.details(f"Contents of {s.name}", "```\n" + "\n".join(info.contents) + "\n```"))
+        listings.append(
+            gha.details(f"Contents of {s.name}", "```\n" + "\n".join(info.contents) + "\n```")
+        )
     runner.summary(
         f"### Built {result.name} {result.version}\n\n"
         + gha.table(["File", "Size", "SHA-256"], rows)
@@ -150,7 +152,9 @@ def _run_hash(args: argparse.Namespace, runner: gha.Runner) -> int:
         outputs["sums-file"] = _rel(args.output.absolute())
     runner.set_outputs(outputs)
     rows = [[f"`{s.name}`", _size(s.size or 0), f"`{s.sha256}`"] for s in subjects]
-    runner.summary(f"### SHA-256 of {len(subjects)} file(s)\n\n" + gha.table(["File", "Size", "SHA-256"], rows))
+    runner.summary(
+        f"### SHA-256 of {len(subjects)} file(s)\n\n" + gha.table(["File", "Size", "SHA-256"], rows)
+    )
     return 0
 
 

@@ -18,7 +18,9 @@ def write_atomic(path: Path, data: bytes) -> None:
         parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=parent)
     except OSError as exc:
-        raise InputError(f"Cannot write '{path}': {exc.strerror}.", "Pick a writable path.") from None
+        raise InputError(
+            f"Cannot write '{path}': {exc.strerror}.", "Pick a writable path."
+        ) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -107,7 +107,9 @@ def collect_files(patterns: Sequence[str] = (), *, base: Path | None = None) -> 
         candidate = base / pattern
         if glob.has_magic(pattern):
             matches = sorted(glob.glob(str(candidate), recursive=True))
-            files = [Path(m) for m in matches if not (Path(m).is_dir() and not Path(m).is_symlink())]
+            files = [
+                Path(m) for m in matches if not (Path(m).is_dir() and not Path(m).is_symlink())
+            ]
             if not patterns:
                 files = [f for f in files if not is_sidecar(f.name)]
             if not files:
@@ -117,7 +119,9 @@ def collect_files(patterns: Sequence[str] = (), *, base: Path | None = None) -> 
                 )
             found += [_regular_file(f, str(f)) for f in files]
         elif candidate.is_dir() and not candidate.is_symlink():
-            files = sorted(p for p in candidate.iterdir() if not is_sidecar(p.name) and not p.is_dir())
+            files = sorted(
+                p for p in candidate.iterdir() if not is_sidecar(p.name) and not p.is_dir()
+            )
             if not files:
                 raise InputError(
                     f"'{pattern}' is an empty directory.",
@@ -143,7 +147,7 @@ def hash_files(paths: Iterable[Path]) -> list[Subject]:
     with ThreadPoolExecutor(max_workers=workers) as pool:
         digests = list(pool.map(sha256_file, unique))
     by_name: dict[str, Subject] = {}
-    for path, digest in zip(unique, digests):
+    for path, digest in zip(unique, digests, strict=True):
         subject = Subject(path.name, digest, path, path.stat().st_size)
         seen = by_name.get(path.name)
         if seen is None:

@@ -10,7 +10,7 @@ from .errors import InputError
 
 # What git allows in a tag name is wide; what we accept as a release tag is
 # narrow on purpose: an optional refs/tags/ prefix, an optional "v", a version.
-_TAG = re.compile(r"^(?:refs/tags/)?[vV]?(?P<version>[0-9A-Za-z][0-9A-Za-z.+!_-]{0,100})$")
+_TAG = re.compile(r"^(?:refs/tags/)?[vV]?(?P<version>[0-9][0-9A-Za-z.+!_-]{0,100})$")
 
 
 def version_from_tag(tag: str) -> Version:

@@ -51,7 +51,11 @@ class ActRun:
 
     def step_lines(self) -> list[str]:
         """Lines the steps printed (act prefixes them with '[workflow/job]   | ')."""
-        return [m.group(1) for line in self.log.splitlines() if (m := re.match(r"^\[[^\]]+\]\s+\| (.*)$", line))]
+        return [
+            m.group(1)
+            for line in self.log.splitlines()
+            if (m := re.match(r"^\[[^\]]+\]\s+\| (.*)$", line))
+        ]
 
     def outputs(self, marker: str = "RA-OUTPUTS") -> dict[str, str]:
         """Outputs a test workflow echoed as one JSON line prefixed with ``marker``."""
@@ -96,7 +100,9 @@ def git(cwd: Path, *args: str) -> str:
     ).stdout
 
 
-def make_workspace(path: Path, project: Path | None, workflows: dict[str, str], tag: str | None, repo: str) -> Path:
+def make_workspace(
+    path: Path, project: Path | None, workflows: dict[str, str], tag: str | None, repo: str
+) -> Path:
     path.mkdir(parents=True)
     if project is not None:
         shutil.copytree(project, path, dirs_exist_ok=True)

