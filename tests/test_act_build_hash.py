@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from support.act import act_binary, run_workflow
 
 pytestmark = [pytest.mark.act, pytest.mark.slow]

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from release_actions import build as build_module
 from support.act import git
 from support.cli import run_cli

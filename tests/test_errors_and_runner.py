@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from release_actions import errors, gha
 from release_actions.cli import main
 from support.cli import parse_heredoc_file, run_cli

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from release_actions.errors import InputError, SubjectsError
 from release_actions.hashing import (
     Subject,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from packaging.version import Version
+
 from release_actions.errors import InputError
 from release_actions.versions import is_prerelease, parse_version, version_from_tag
 

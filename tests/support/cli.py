@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from release_actions import gha
 from release_actions.cli import main
 
