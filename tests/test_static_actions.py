@@ -111,3 +111,13 @@ def test_action_readmes_are_up_to_date() -> None:
     for action in ACTIONS:
         if action.parent != ROOT:
             assert (action.parent / "README.md").exists()
+
+
+def test_actionlint_on_workflows() -> None:
+    if not WORKFLOWS:
+        pytest.fail("no workflows to lint")
+    proc = subprocess.run(
+        [_tool("actionlint"), "-no-color", *map(str, WORKFLOWS)],
+        capture_output=True, text=True, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
