@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -121,3 +122,26 @@ def test_actionlint_on_workflows() -> None:
         capture_output=True, text=True, check=False, cwd=ROOT,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_githubs_own_parser_accepts_every_file() -> None:
+    """npm @actions/workflow-parser: the parser GitHub's services and editors use."""
+    js = ROOT / "tests" / "js"
+    if not (js / "node_modules" / "@actions" / "workflow-parser").exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("npm is needed for GitHub's workflow parser (install Node.js)")
+        subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"], cwd=js, check=True, capture_output=True
+        )
+    node = shutil.which("node")
+    assert node, "node is needed for GitHub's workflow parser"
+    files = [str(p) for p in ACTIONS + WORKFLOWS]
+    proc = subprocess.run(
+        [node, "--import", "./json-imports.mjs", "parse.mjs", *files],
+        cwd=js, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert set(report) == set(files)
+    assert all(errors == [] for errors in report.values()), report
+    assert proc.returncode == 0
