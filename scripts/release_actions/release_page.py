@@ -1,0 +1,696 @@
+"""The GitHub release page of a tag: notes, milestone link, every asset.
+
+Safe to re-run and to run twice at once:
+
+- The release for the tag is found by *listing* releases, because GitHub's
+  get-by-tag endpoint hides drafts. A new release is always created as a
+  draft; after creating it we list again and converge on one release per tag
+  (a published one if any, else the oldest draft), deleting only a draft this
+  run created.
+- Assets are uploaded when missing, skipped when an asset of that name has
+  the same size and sha256 (GitHub's ``digest``; the bytes are downloaded and
+  hashed when an older asset has none), replaced only with ``overwrite``.
+  Uploads run in parallel, each worker with its own client (PyGithub's
+  requester keeps per-request state on a shared connection object, so one
+  client must not be used from several threads), and are retried with
+  exponential backoff on 5xx answers and connection resets; a half-made
+  ``starter`` asset a failed upload left behind is deleted first.
+- Publishing is the last write, so a repository with immutable releases
+  never sees an asset added after the release is locked.
+
+The token never appears in a message: errors quote GitHub's message, never
+request headers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import requests
+from github import Auth, Github, GithubException
+from github.GithubRetry import GithubRetry
+from github.GitRelease import GitRelease
+from github.GitReleaseAsset import GitReleaseAsset
+from github.Milestone import Milestone
+from github.Repository import Repository
+from packaging.version import InvalidVersion, Version
+
+from .errors import CredentialError, NetworkError, ReleaseError, ReleasePageError
+from .hashing import Subject
+
+DEFAULT_API_URL = "https://api.github.com"
+Log = Callable[[str], None]
+
+
+# -- settings --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How hard we talk to GitHub.
+
+    PyGithub waits 0.25 s before every request and 1 s before every write by
+    default, to stay under GitHub's secondary rate limits. A release makes a
+    handful of writes, so we keep a pause between writes of one client but
+    drop the pause before reads; ``GithubRetry`` still waits out a rate-limit
+    answer (403/429 with ``Retry-After``). Idempotent requests are retried by
+    the transport; POSTs (create, upload) are retried here, after checking
+    what the failed attempt left behind.
+    """
+
+    seconds_between_requests: float = 0.0
+    seconds_between_writes: float = 0.5
+    upload_workers: int = 4
+    attempts: int = 5
+    backoff: float = 2.0  # seconds before the first retry; doubles, capped at 30 s
+    timeout: int = 120  # uploads of large wheels need more than PyGithub's 15 s
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Overrides for tests and unusual servers (``RA_GITHUB_*``)."""
+        base = cls()
+        names = {
+            "RA_GITHUB_REQUEST_INTERVAL": ("seconds_between_requests", float),
+            "RA_GITHUB_WRITE_INTERVAL": ("seconds_between_writes", float),
+            "RA_GITHUB_UPLOAD_WORKERS": ("upload_workers", int),
+            "RA_GITHUB_ATTEMPTS": ("attempts", int),
+            "RA_GITHUB_BACKOFF": ("backoff", float),
+            "RA_GITHUB_TIMEOUT": ("timeout", int),
+        }
+        changes: dict[str, Any] = {}
+        for variable, (attribute, kind) in names.items():
+            raw = env.get(variable, "").strip()
+            if not raw:
+                continue
+            try:
+                value = kind(raw)
+            except ValueError:
+                raise ReleasePageError(
+                    f"{variable}={raw!r} is not a number.", f"Set {variable} to a number or unset it."
+                ) from None
+            if value < 0 or (attribute in ("upload_workers", "attempts", "timeout") and value < 1):
+                raise ReleasePageError(f"{variable}={raw!r} is out of range.", f"Set {variable} to a positive number.")
+            changes[attribute] = value
+        return replace(base, **changes)
+
+    def delay(self, attempt: int) -> float:
+        """Backoff before retry number ``attempt`` (1-based), with jitter."""
+        if self.backoff <= 0:
+            return 0.0
+        return float(min(self.backoff * 2 ** (attempt - 1), 30.0) * (0.5 + random.random() / 2))  # noqa: S311
+
+
+@dataclass(frozen=True)
+class Target:
+    api_url: str
+    repo: str
+    token: str
+
+
+@dataclass(frozen=True)
+class Request:
+    tag: str
+    version: Version
+    name: str
+    notes: str
+    draft: bool = True
+    prerelease: bool = False
+    files: Sequence[Subject] = ()
+    overwrite: bool = False
+    close_milestone: bool = False
+
+
+@dataclass(frozen=True)
+class MilestoneInfo:
+    title: str
+    number: int
+    html_url: str
+    state: str
+
+
+@dataclass
+class Result:
+    id: int
+    url: str
+    html_url: str
+    upload_url: str
+    draft: bool
+    prerelease: bool
+    created: bool
+    body: str
+    milestone: MilestoneInfo | None = None
+    milestone_closed: bool = False
+    assets: dict[str, str] = field(default_factory=dict)  # name → uploaded|unchanged|replaced
+    deleted_duplicates: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+# -- messages ---------------------------------------------------------------------------
+
+FIX_CREDENTIALS = (
+    "Pass a valid token in GITHUB_TOKEN (in a workflow, the job's github.token); "
+    "a token from another server or an expired one is refused."
+)
+FIX_CONTENTS = "Give the job 'permissions: contents: write' (releases and their assets need it)."
+FIX_ISSUES = "Give the job 'permissions: issues: write' to close milestones, or drop --close-milestone."
+
+
+def prerelease_of(version: Version) -> bool:
+    """PEP 440: a, b, rc and dev releases are prereleases."""
+    return version.is_prerelease or version.is_devrelease
+
+
+def _message(exc: GithubException) -> str:
+    data = exc.data if isinstance(exc.data, dict) else {}
+    text = str(data.get("message") or exc.message or "no message")
+    errors = data.get("errors")
+    if isinstance(errors, list):
+        codes = [str(e.get("code")) for e in errors if isinstance(e, dict) and e.get("code")]
+        if codes:
+            text += f" ({', '.join(codes)})"
+    return f"{exc.status} {text}"
+
+
+def _is_code(exc: GithubException, code: str) -> bool:
+    data = exc.data if isinstance(exc.data, dict) else {}
+    errors = data.get("errors")
+    return isinstance(errors, list) and any(isinstance(e, dict) and e.get("code") == code for e in errors)
+
+
+def _is_immutable_refusal(exc: GithubException) -> bool:
+    data = exc.data if isinstance(exc.data, dict) else {}
+    return exc.status == 422 and "immutable" in str(data.get("message", "")).lower()
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, GithubException):
+        return exc.status >= 500 or exc.status == 429
+    return isinstance(exc, (requests.ConnectionError, requests.Timeout, ConnectionError))
+
+
+def _wrap(exc: BaseException, doing: str, repo: str, *, fix_403: str = FIX_CONTENTS) -> ReleaseError:
+    """A PyGithub or transport exception as one of our errors."""
+    if isinstance(exc, GithubException):
+        if exc.status == 401:
+            return CredentialError(f"GitHub refused the token while {doing} ({_message(exc)}).", FIX_CREDENTIALS)
+        if exc.status == 403:
+            return CredentialError(f"The token may not {doing} in {repo} ({_message(exc)}).", fix_403)
+        if exc.status == 404:
+            return ReleasePageError(
+                f"Repository {repo} was not found while {doing} (404), or the token cannot see it.",
+                "Check --repo (or GITHUB_REPOSITORY) and that the token belongs to that repository.",
+            )
+        if exc.status >= 500 or exc.status == 429:
+            return NetworkError(
+                f"GitHub kept failing while {doing} ({_message(exc)}).",
+                "GitHub may be having trouble; re-run the job: it picks up where this one stopped.",
+            )
+        return ReleasePageError(f"GitHub refused {doing} ({_message(exc)}).", "See the message from GitHub above.")
+    return NetworkError(
+        f"Could not reach GitHub while {doing}: {type(exc).__name__}.",
+        "Check GITHUB_API_URL and the network; re-run the job: it picks up where this one stopped.",
+    )
+
+
+# -- client ---------------------------------------------------------------------------------
+
+
+class Client:
+    """One PyGithub client per thread (a PyGithub client is not thread-safe)."""
+
+    def __init__(self, target: Target, settings: Settings) -> None:
+        self.target = target
+        self.settings = settings
+        self._local = threading.local()
+
+    def github(self) -> Github:
+        gh: Github | None = getattr(self._local, "github", None)
+        if gh is None:
+            retry = GithubRetry(
+                total=self.settings.attempts - 1,
+                backoff_factor=self.settings.backoff / 2,
+                backoff_max=30,
+                # POST is not idempotent: creating and uploading are retried by us,
+                # after looking at what the failed attempt left behind.
+                allowed_methods=frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE"}),
+                raise_on_status=False,
+            )
+            gh = Github(
+                base_url=self.target.api_url.rstrip("/"),
+                auth=Auth.Token(self.target.token),
+                retry=retry,
+                timeout=self.settings.timeout,
+                per_page=100,
+                seconds_between_requests=self.settings.seconds_between_requests or None,
+                seconds_between_writes=self.settings.seconds_between_writes or None,
+                user_agent="release-actions",
+            )
+            self._local.github = gh
+        return gh
+
+    def repo(self, lazy: bool = False) -> Repository:
+        return self.github().get_repo(self.target.repo, lazy=lazy)
+
+    def release(self, release_id: int) -> GitRelease:
+        return self.repo(lazy=True).get_release(release_id)
+
+    def close(self) -> None:
+        gh: Github | None = getattr(self._local, "github", None)
+        if gh is not None:
+            gh.close()
+
+
+# -- finding things ------------------------------------------------------------------------
+
+
+def releases_for_tag(repo: Repository, tag: str) -> list[GitRelease]:
+    """Every release of ``tag``, drafts included, oldest first."""
+    return sorted((r for r in repo.get_releases() if r.tag_name == tag), key=lambda r: r.id)
+
+
+def canonical(releases: Sequence[GitRelease]) -> GitRelease:
+    """The one release every run agrees on: the published one, else the oldest draft."""
+    published = [r for r in releases if not r.draft]
+    return (published or list(releases))[0]
+
+
+def milestone_matches(title: str, version: Version) -> bool:
+    text = title.strip()
+    if text[:1] in "vV":
+        text = text[1:]
+    if text == str(version):
+        return True
+    try:
+        return Version(text) == version
+    except InvalidVersion:
+        return False
+
+
+def find_milestone(repo: Repository, version: Version) -> Milestone | None:
+    matches = [m for m in repo.get_milestones(state="all") if milestone_matches(m.title, version)]
+    exact = [m for m in matches if m.title.strip().lstrip("vV") == str(version)]
+    found = exact or matches
+    return found[0] if found else None
+
+
+def compose_body(notes: str, milestone: MilestoneInfo | None) -> str:
+    parts = [notes.strip()] if notes.strip() else []
+    if milestone is not None:
+        parts.append(
+            f"**Milestone:** [{milestone.title}]({milestone.html_url}?closed=1) "
+            "lists the issues and pull requests of this release."
+        )
+    return "\n\n".join(parts) + "\n" if parts else ""
+
+
+# -- assets --------------------------------------------------------------------------------------
+
+
+def content_type(name: str) -> str:
+    if name.endswith(".whl"):
+        return "application/zip"
+    if name.endswith((".jsonl", ".attestation", ".sigstore", ".sigstore.json")):
+        return "application/json"
+    if name in ("SHA256SUMS", "SHA256SUMS.txt"):
+        return "text/plain"
+    guessed, encoding = mimetypes.guess_type(name)
+    if encoding == "gzip":
+        return "application/gzip"
+    return guessed or "application/octet-stream"
+
+
+def _asset_sha256(asset: GitReleaseAsset) -> str:
+    digest = asset.digest
+    if digest and digest.startswith("sha256:"):
+        return digest.removeprefix("sha256:").lower()
+    # Assets uploaded before GitHub recorded digests: hash the bytes.
+    h = hashlib.sha256()
+    _, _, chunks = asset.download_asset(chunk_size=1 << 20)
+    for chunk in chunks:
+        h.update(chunk)
+    return h.hexdigest()
+
+
+def same_content(asset: GitReleaseAsset, subject: Subject) -> bool:
+    if asset.state != "uploaded" or asset.size != subject.size:
+        return False
+    return _asset_sha256(asset) == subject.sha256
+
+
+def plan_assets(
+    assets: Sequence[GitReleaseAsset], files: Sequence[Subject], overwrite: bool
+) -> tuple[list[Subject], list[tuple[Subject, GitReleaseAsset]], list[str]]:
+    """(to upload, to replace, unchanged names); a different asset without overwrite fails."""
+    by_name = {a.name: a for a in assets}
+    upload: list[Subject] = []
+    replace_: list[tuple[Subject, GitReleaseAsset]] = []
+    same: list[str] = []
+    conflicts: list[str] = []
+    for subject in files:
+        asset = by_name.get(subject.name)
+        if asset is None or asset.state != "uploaded":
+            upload.append(subject)  # a leftover 'starter' asset is cleaned up by the upload
+        elif same_content(asset, subject):
+            same.append(subject.name)
+        elif overwrite:
+            replace_.append((subject, asset))
+        else:
+            conflicts.append(subject.name)
+    if conflicts:
+        raise ReleasePageError(
+            f"The release already has {_names(conflicts)} with different content.",
+            "Releases must not change silently: check why the file differs, then re-run with "
+            "--overwrite (overwrite: true) to replace it.",
+        )
+    return upload, replace_, same
+
+
+def _names(names: Sequence[str]) -> str:
+    quoted = [f"'{n}'" for n in names]
+    if len(quoted) == 1:
+        return f"an asset {quoted[0]}"
+    return "assets " + ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+class _Uploader:
+    def __init__(self, client: Client, release_id: int, overwrite: bool, log: Log) -> None:
+        self.client = client
+        self.release_id = release_id
+        self.overwrite = overwrite
+        self.log = log
+
+    def _find(self, release: GitRelease, name: str) -> GitReleaseAsset | None:
+        return next((a for a in release.get_assets() if a.name == name), None)
+
+    def upload(self, subject: Subject, replacing: GitReleaseAsset | None = None) -> str:
+        settings = self.client.settings
+        repo_name = self.client.target.repo
+        assert subject.path is not None
+        try:
+            release = self.client.release(self.release_id)
+            if replacing is not None:
+                self._delete(release, subject.name)
+        except (GithubException, requests.RequestException) as exc:
+            raise _wrap(exc, f"preparing the upload of '{subject.name}'", repo_name) from None
+        failed_before = False
+        for attempt in range(1, settings.attempts + 1):
+            try:
+                release.upload_asset(
+                    str(subject.path), content_type=content_type(subject.name), name=subject.name
+                )
+                return "replaced" if replacing is not None else "uploaded"
+            except (GithubException, requests.RequestException, ConnectionError) as exc:
+                outcome = self._after_failure(release, subject, exc, failed_before)
+                if outcome is not None:
+                    return outcome
+                failed_before = True
+                if attempt == settings.attempts:
+                    raise _wrap(exc, f"uploading '{subject.name}'", repo_name) from None
+                pause = settings.delay(attempt)
+                self.log(
+                    f"upload of {subject.name} failed ({_describe(exc)}); retry {attempt} of "
+                    f"{settings.attempts - 1} in {pause:.1f} s"
+                )
+                time.sleep(pause)
+        raise AssertionError("unreachable")
+
+    def _delete(self, release: GitRelease, name: str) -> None:
+        asset = self._find(release, name)
+        if asset is not None:
+            try:
+                asset.delete_asset()
+            except GithubException as exc:
+                if exc.status != 404:  # already gone is what we wanted
+                    raise
+
+    def _after_failure(
+        self, release: GitRelease, subject: Subject, exc: BaseException, failed_before: bool
+    ) -> str | None:
+        """Look at what a failed upload left; 'unchanged' when the asset is there after all."""
+        repo_name = self.client.target.repo
+        conflict = isinstance(exc, GithubException) and exc.status == 422 and _is_code(exc, "already_exists")
+        immutable = isinstance(exc, GithubException) and _is_immutable_refusal(exc)
+        if not (conflict or immutable or _transient(exc)):
+            raise _wrap(exc, f"uploading '{subject.name}'", repo_name) from None
+        try:
+            existing = self._find(release, subject.name)
+            if existing is not None and existing.state == "uploaded":
+                if same_content(existing, subject):
+                    return "unchanged"  # another run (or the failed attempt) uploaded it
+                if immutable:
+                    raise _immutable_error([subject.name])
+                if not self.overwrite:
+                    raise ReleasePageError(
+                        f"'{subject.name}' appeared on the release with different content while this run was uploading it.",
+                        "Another run released a different file under this name; find out which one is right, "
+                        "then re-run with --overwrite (overwrite: true) if it is this one.",
+                    )
+                existing.delete_asset()
+            elif existing is not None:
+                # A 'starter' asset: the remains of a failed upload (GitHub's advice: delete, retry).
+                # Another run may be mid-upload; give it one backoff before taking over.
+                if conflict and not failed_before:
+                    return None
+                existing.delete_asset()
+            elif immutable:
+                raise _immutable_error([subject.name])
+        except (GithubException, requests.RequestException) as inner:
+            raise _wrap(inner, f"checking the upload of '{subject.name}'", repo_name) from None
+        return None
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, GithubException):
+        return _message(exc)
+    return type(exc).__name__
+
+
+def _immutable_error(names: Sequence[str]) -> ReleasePageError:
+    return ReleasePageError(
+        f"The release is published and immutable, so {_names(names)} can no longer be added or changed.",
+        "Immutable releases lock their assets when published: publish a new version, or delete this "
+        "release (the tag stays reserved) and release again as a draft first.",
+    )
+
+
+# -- the whole stage ---------------------------------------------------------------------------------
+
+
+def make_release(
+    target: Target,
+    request: Request,
+    *,
+    settings: Settings | None = None,
+    log: Log = lambda _: None,
+) -> Result:
+    """Create or complete the release of ``request.tag``; see the module docstring."""
+    client = Client(target, settings or Settings())
+    try:
+        return _make_release(client, request, log)
+    finally:
+        client.close()
+
+
+def _make_release(client: Client, request: Request, log: Log) -> Result:
+    repo_name = client.target.repo
+    doing = "reading the repository"
+    try:
+        repo = client.repo()
+        doing = "looking for the milestone"
+        milestone = find_milestone(repo, request.version)
+        doing = "listing the releases"
+        existing = releases_for_tag(repo, request.tag)
+    except (GithubException, requests.RequestException) as exc:
+        raise _wrap(exc, doing, repo_name) from None
+
+    info = (
+        MilestoneInfo(milestone.title, milestone.number, milestone.html_url, milestone.state)
+        if milestone is not None
+        else None
+    )
+    body = compose_body(request.notes, info)
+    result_warnings: list[str] = []
+    if info is None:
+        result_warnings.append(
+            f"No milestone titled {request.version} (or v{request.version}) in {repo_name}; "
+            "the release body has no milestone link."
+        )
+
+    release: GitRelease | None = canonical(existing) if existing else None
+    created = False
+    deleted: list[int] = []
+    plan: tuple[list[Subject], list[tuple[Subject, GitReleaseAsset]], list[str]] | None = None
+    planned_for = None
+
+    # Before any write: conflicting assets, and a published immutable release
+    # that cannot take new ones, fail the run with nothing changed.
+    if release is not None:
+        try:
+            plan = plan_assets(list(release.get_assets()), request.files, request.overwrite)
+            planned_for = release.id
+        except (GithubException, requests.RequestException) as exc:
+            raise _wrap(exc, "reading the release's assets", repo_name) from None
+        if not release.draft and release.immutable and (plan[0] or plan[1]):
+            raise _immutable_error([s.name for s in plan[0]] + [s.name for s, _ in plan[1]])
+
+    try:
+        if release is None:
+            doing = "creating the draft release"
+            release, created = _create(client, repo, request, body, log)
+            doing = "checking for a concurrent run"
+            all_for_tag = releases_for_tag(repo, request.tag)
+            winner = canonical(all_for_tag) if all_for_tag else release
+            if winner.id != release.id:
+                log(f"another run created release {winner.id} for {request.tag} first; using it")
+                if created and release.draft:
+                    release.delete_release()
+                    deleted.append(release.id)
+                created = False
+                release = winner
+        doing = "updating the release"
+        release = _update(release, request, body)
+        if len(existing) > 1:
+            others = ", ".join(str(r.id) for r in existing if r.id != release.id)
+            result_warnings.append(
+                f"{request.tag} has other draft releases ({others}); this run used {release.id}. "
+                "Delete the extra drafts on the releases page."
+            )
+        if plan is None or planned_for != release.id:
+            doing = "reading the release's assets"
+            plan = plan_assets(list(release.get_assets()), request.files, request.overwrite)
+        upload, replacing, same = plan
+    except ReleaseError:
+        raise
+    except (GithubException, requests.RequestException) as exc:
+        raise _wrap(exc, doing, repo_name) from None
+
+    if not release.draft and release.immutable and (upload or replacing):
+        raise _immutable_error([s.name for s in upload] + [s.name for s, _ in replacing])
+
+    outcome: dict[str, str] = dict.fromkeys(same, "unchanged")
+    jobs: list[tuple[Subject, GitReleaseAsset | None]] = [(s, None) for s in upload]
+    jobs += [(s, a) for s, a in replacing]
+    if jobs:
+        uploader = _Uploader(client, release.id, request.overwrite, log)
+        workers = max(1, min(client.settings.upload_workers, len(jobs)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {s.name: pool.submit(uploader.upload, s, a) for s, a in jobs}
+            errors: list[ReleaseError] = []
+            for name, future in futures.items():
+                try:
+                    outcome[name] = future.result()
+                    log(f"{outcome[name]}: {name}")
+                except ReleaseError as error:
+                    errors.append(error)
+            if errors:
+                raise errors[0]
+
+    try:
+        if release.draft and not request.draft:
+            doing = "publishing the release"
+            release = _patch(release, {"draft": False})
+            log(f"published {request.tag}")
+        closed = False
+        if request.close_milestone and milestone is not None and milestone.state == "open":
+            doing = "closing the milestone"
+            milestone.edit(milestone.title, state="closed")
+            closed = True
+            log(f"closed milestone {milestone.title}")
+    except GithubException as exc:
+        if doing == "publishing the release" and exc.status == 422 and _is_code(exc, "already_exists"):
+            raise ReleasePageError(
+                f"Another release for {request.tag} was published while this run worked on release {release.id}.",
+                "Keep one of them: delete the draft this run left on the releases page.",
+            ) from None
+        fix = FIX_ISSUES if doing == "closing the milestone" else FIX_CONTENTS
+        raise _wrap(exc, doing, repo_name, fix_403=fix) from None
+    except requests.RequestException as exc:
+        raise _wrap(exc, doing, repo_name) from None
+
+    return Result(
+        id=release.id,
+        url=release.url,
+        html_url=release.html_url,
+        upload_url=release.upload_url,
+        draft=release.draft,
+        prerelease=release.prerelease,
+        created=created,
+        body=body,
+        milestone=replace(info, state="closed") if info and closed else info,
+        milestone_closed=closed,
+        assets={s.name: outcome.get(s.name, "unchanged") for s in request.files},
+        deleted_duplicates=deleted,
+        warnings=result_warnings,
+    )
+
+
+def _create(
+    client: Client, repo: Repository, request: Request, body: str, log: Log
+) -> tuple[GitRelease, bool]:
+    settings = client.settings
+    for attempt in range(1, settings.attempts + 1):
+        try:
+            # Always a draft first: assets go up before anything is published.
+            release = repo.create_git_release(
+                request.tag, name=request.name, message=body, draft=True,
+                prerelease=request.prerelease, make_latest="legacy",
+            )  # fmt: skip
+            log(f"created draft release {release.id} for {request.tag}")
+            return release, True
+        except (GithubException, requests.RequestException) as exc:
+            if not _transient(exc) or attempt == settings.attempts:
+                raise
+            # The failed attempt may have created it after all: the re-list that follows converges.
+            found = releases_for_tag(repo, request.tag)
+            if found:  # not provably ours, so never deleted by this run
+                return canonical(found), False
+            pause = settings.delay(attempt)
+            log(f"creating the release failed ({_describe(exc)}); retry in {pause:.1f} s")
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
+def _patch(release: GitRelease, fields: dict[str, Any]) -> GitRelease:
+    """PATCH only the given fields (PyGithub's update_release always sends draft=…,
+    which could turn a release another run just published back into a draft)."""
+    headers, data = release.requester.requestJsonAndCheck("PATCH", release.url, input=fields)
+    return GitRelease(release.requester, headers, data, completed=True)
+
+
+def _update(release: GitRelease, request: Request, body: str) -> GitRelease:
+    wanted: dict[str, Any] = {"name": request.name, "body": body, "prerelease": request.prerelease}
+    current = {"name": release.title, "body": release.body or "", "prerelease": release.prerelease}
+    changes = {k: v for k, v in wanted.items() if current[k] != v}
+    return _patch(release, changes) if changes else release
+
+
+# -- without a token: the page as Markdown -------------------------------------------------------
+
+
+def render_preview(request: Request, repo: str | None) -> str:
+    """The release page as it would be made, for local rehearsal without a token."""
+    flags = ["draft" if request.draft else "published"]
+    if request.prerelease:
+        flags.append("prerelease")
+    lines = [
+        f"# {request.name}",
+        "",
+        f"Tag `{request.tag}` in {repo or '(repository not set)'} · {' · '.join(flags)}",
+        "",
+        "The milestone link is added when the page is made on GitHub (it needs the API).",
+        "",
+    ]
+    lines += [request.notes.strip() or "_No release notes._", ""]
+    if request.files:
+        lines += ["## Assets", "", "| File | Size | SHA-256 |", "| --- | --- | --- |"]
+        lines += [f"| `{s.name}` | {s.size} | `{s.sha256}` |" for s in request.files]
+        lines.append("")
+    return "\n".join(lines)
