@@ -545,12 +545,14 @@ def rst_to_markdown(
     return "\n".join(out).strip("\n") + "\n" if out else ""
 
 
-def _render(blocks: Iterable[_Block], inline: _Inline) -> list[str]:
+def _render(blocks: Iterable[_Block], inline: _Inline, in_item: bool = False) -> list[str]:
     out: list[str] = []
     previous: _Block | None = None
     for block in blocks:
-        # A tight nested list after an item's paragraph needs no blank line.
-        tight = isinstance(block, _List) and isinstance(previous, _Para) and bool(out and out[-1])
+        # A nested list right after an item's paragraph stays tight (no blank line).
+        tight = (
+            in_item and isinstance(block, _List) and isinstance(previous, _Para) and bool(out and out[-1])
+        )
         if previous is not None and not tight:
             out.append("")
         out += _render_block(block, inline)
@@ -575,7 +577,7 @@ def _render_block(block: _Block, inline: _Inline) -> list[str]:
     for number, item in enumerate(block.items, 1):
         marker = "- " if item.marker == "-" else f"{number}. "
         pad = " " * len(marker)
-        rendered = _render(item.blocks, inline) or [""]
+        rendered = _render(item.blocks, inline, in_item=True) or [""]
         out.append(marker + rendered[0])
         out += [pad + line if line else "" for line in rendered[1:]]
     return out

@@ -1,0 +1,219 @@
+"""Release notes from change logs: sections, formats, reST to GitHub Markdown, the notes command."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from release_actions.changelog import extract, find_changelog, read_changelog, rst_to_markdown
+from release_actions.errors import ChangelogError
+from support.cli import run_cli
+
+LOGS = Path(__file__).parent / "changelogs"
+REPO = "pallets/teapot"
+
+
+def test_pallets_style_section_becomes_github_markdown() -> None:
+    notes = extract(LOGS / "pallets-CHANGES.rst", "3.1.3", repo=REPO)
+    assert notes.released is True
+    assert notes.date == "2026-02-18"
+    md = notes.markdown
+    gh = "https://github.com/pallets/teapot"
+    assert md.splitlines()[0] == (
+        "- Refuse to brew coffee; answer with status 418 instead. "
+        f"[GHSA-q2w3-e4r5-t6y7]({gh}/security/advisories/GHSA-q2w3-e4r5-t6y7)"
+    )
+    # wrapped lines are joined (GitHub renders a newline in a release body as a break)
+    assert (
+        "- `Pot.pour` takes a `cups` argument, wrapped over two lines of the source. "
+        f"[#901]({gh}/pull/901), [#905]({gh}/pull/905)"
+    ) in md
+    assert "[pallets/kettle#77](https://github.com/pallets/kettle/issues/77)" in md
+    assert "Fix `brew()` when" in md
+    assert "[@tealover](https://github.com/tealover)" in md
+    assert f"[0a1b2c3]({gh}/commit/0a1b2c3d4e5f)" in md
+    # reST links, named references with targets elsewhere in the file, unknown roles as text
+    assert "[the brewing guide](https://example.org/brew) and [the FAQ](https://example.org/faq)" in md
+    assert "upgrading has the details." in md
+    # nested lists, ~ shortened cross references, literal blocks inside an item
+    assert "  - The `Kettle.whistle` attribute is removed.\n  - `Cosy` no longer wraps the pot." in md
+    assert "- Example of the new call:\n\n  ```\n  pot.pour(cups=2)\n  ```\n\n  That is all." in md
+    for raw in (":issue:", ":pr:", ":func:", ":doc:", ":ref:", "`_", "Released", ".. _"):
+        assert raw not in md, raw
+    assert not re.search(r"(?<!`)``(?!`)", md)
+    # nothing of the neighbouring sections
+    assert "STEEP_SECONDS" not in md
+    assert "two pourers" not in md
+
+
+def test_roles_without_a_repository_stay_readable() -> None:
+    md = rst_to_markdown("- Fix it. :issue:`5` :pr:`6` :user:`ann` :unknownrole:`some text`\n")
+    assert md == "- Fix it. #5 #6 [@ann](https://github.com/ann) some text\n"
+
+
+def test_enterprise_server_links_go_to_that_server() -> None:
+    md = rst_to_markdown(":issue:`5`", repo="o/r", server_url="https://ghe.example.com/")
+    assert md == "[#5](https://ghe.example.com/o/r/issues/5)\n"
+
+
+def test_markdown_special_text_is_not_misread() -> None:
+    md = rst_to_markdown("Use <script> carefully, ``a `b` c`` too.\n\n1. first\n2. second\n")
+    assert md == "Use \\<script> carefully, `` a `b` c `` too.\n\n1. first\n2. second\n"
+
+
+def test_unreleased_sections_are_reported() -> None:
+    notes = extract(LOGS / "pallets-CHANGES.rst", "3.2.0", repo=REPO)
+    assert notes.released is False
+    assert notes.markdown.startswith("- Brewing honours the `STEEP_SECONDS` config.")
+    assert extract(LOGS / "pallets-CHANGES.rst", "3.1.2").released is True
+
+
+def test_packaging_style_headings_under_a_title_and_subsections() -> None:
+    log = read_changelog(LOGS / "packaging-style.rst")
+    assert log.versions() == ["2.1", "2.0"]
+    md = extract(LOGS / "packaging-style.rst", "2.0", repo=REPO).markdown
+    assert md.startswith("### Bug fixes\n\n- Correct the parser")
+    assert "[PEP 440](https://peps.python.org/pep-0440/)" in md
+    assert "[RFC 3986](https://datatracker.ietf.org/doc/html/rfc3986)" in md
+    assert "Fix `<` comparisons" in extract(LOGS / "packaging-style.rst", "2.1").markdown
+
+
+def test_keep_a_changelog_markdown() -> None:
+    log = read_changelog(LOGS / "keepachangelog.md")
+    assert log.versions() == ["Unreleased", "1.2.3", "1.2.2"]
+    notes = extract(LOGS / "keepachangelog.md", "v1.2.3")
+    assert notes.released is True
+    assert notes.date == "2026-01-01"
+    assert notes.markdown.startswith("### Fixed\n- Handle empty input ([#12]).")
+    # reference definitions the section uses come along, the others stay behind
+    assert "[#12]: https://github.com/octo/demo/issues/12" in notes.markdown
+    assert "[ghsa]: https://github.com/octo/demo/security/advisories/" in notes.markdown
+    assert "compare/" not in notes.markdown
+    assert "First public release" not in notes.markdown
+
+
+def test_plain_headings_and_code_fences() -> None:
+    log = read_changelog(LOGS / "plain.md")
+    assert log.versions() == ["2.0.0rc1", "1.9.0"]
+    md = extract(LOGS / "plain.md", "2.0.0rc1").markdown
+    assert "## 9.9.9 (inside a code block" in md
+    assert "Older release" not in md
+
+
+def test_missing_version_names_the_versions_found() -> None:
+    with pytest.raises(ChangelogError) as info:
+        extract(LOGS / "pallets-CHANGES.rst", "9.0.0")
+    assert info.value.message().startswith(
+        "pallets-CHANGES.rst has no section for version 9.0.0; it has sections for 3.2.0, 3.1.3, 3.1.2."
+    )
+
+
+def test_finding_the_change_log(tmp_path: Path) -> None:
+    with pytest.raises(ChangelogError, match="No change log in"):
+        find_changelog(tmp_path)
+    (tmp_path / "HISTORY.rst").write_text("x")
+    assert find_changelog(tmp_path).name == "HISTORY.rst"
+    (tmp_path / "changes.md").write_text("x")
+    assert find_changelog(tmp_path).name == "changes.md"
+
+
+# -- the notes command ---------------------------------------------------------------
+
+
+def test_notes_command_prints_markdown_and_sets_outputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copy(LOGS / "pallets-CHANGES.rst", tmp_path / "CHANGES.rst")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(["notes", "--version", "v3.1.3", "--output", "notes.md"], capsys, tmp_path,
+                     env={"GITHUB_REPOSITORY": REPO})  # fmt: skip
+    assert result.code == 0, result.text
+    assert "[#901](https://github.com/pallets/teapot/pull/901)" in result.out
+    assert (tmp_path / "notes.md").read_text() == result.out
+    assert result.outputs["notes"] == result.out
+    assert result.outputs["changelog"] == "CHANGES.rst"
+
+
+def test_notes_for_an_unreleased_section_warns_or_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = str(LOGS / "pallets-CHANGES.rst")
+    warned = run_cli(["notes", "--version", "3.2.0", log], capsys, tmp_path)
+    assert warned.code == 0
+    assert "::warning title=Unreleased change log section::" in warned.out
+    failed = run_cli(["notes", "--version", "3.2.0", "--require-released", log,
+                      "--output", str(tmp_path / "n.md")], capsys, tmp_path)  # fmt: skip
+    assert failed.code == 1
+    assert "::error title=Change log problem::pallets-CHANGES.rst: the section for 3.2.0 is still marked unreleased." in failed.out
+    assert not (tmp_path / "n.md").exists()
+
+
+def test_notes_for_a_missing_version_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(["notes", "--version", "4.0", str(LOGS / "keepachangelog.md")], capsys, tmp_path,
+                     on_runner=False)  # fmt: skip
+    assert result.code == 1
+    assert "has no section for version 4.0; it has sections for Unreleased, 1.2.3, 1.2.2." in result.err
+    assert result.out == ""
+
+
+def test_notes_rejects_a_bad_repo_and_version(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = str(LOGS / "keepachangelog.md")
+    assert run_cli(["notes", "--version", "1.2.3", "--repo", "nope", log], capsys, tmp_path).code == 2
+    bad = run_cli(["notes", "--version", "banana", log], capsys, tmp_path, on_runner=False)
+    assert bad.code == 1
+    assert "'banana' is not a release tag" in bad.err
+
+
+# -- real change logs from sdists on the package index ------------------------------------
+
+REAL = {
+    # sdist, change log inside, version, text that must be in the notes, text that must not
+    "flask==3.1.0": ("CHANGES.rst", "3.1.0",
+                     "[#5624](https://github.com/pallets/flask/pull/5624), [#5633](https://github.com/pallets/flask/pull/5633)",
+                     "Version 3.0.3"),
+    "click==8.1.8": ("CHANGES.rst", "8.1.8", "Fix an issue with type hints for `click.open_file()`.",
+                     "Version 8.1.7"),
+    "packaging==25.0": ("CHANGELOG.rst", "24.2", "- PEP 639: Implement License-Expression", "25.0"),
+    "attrs==25.3.0": ("CHANGELOG.md", "24.3.0", "### Backwards-incompatible Changes", "25.1.0"),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sdists(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    where = tmp_path_factory.mktemp("sdists")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+         "--disable-pip-version-check", "--dest", str(where), *REAL],
+        capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        pytest.skip(f"the package index is unreachable, so real sdists cannot be read: {proc.stderr[-300:]}")
+    for archive in where.glob("*.tar.gz"):
+        with tarfile.open(archive) as tar:
+            tar.extractall(where, filter="data")
+    return where
+
+
+@pytest.mark.parametrize("spec", list(REAL))
+def test_real_change_logs(sdists: Path, spec: str) -> None:
+    name, version = spec.split("==")
+    filename, wanted, present, absent = REAL[spec]
+    root = next(p for p in sdists.iterdir() if p.is_dir() and p.name.lower() == f"{name}-{version}")
+    path = find_changelog(root)
+    assert path.name == filename
+    repo = {"flask": "pallets/flask", "click": "pallets/click"}.get(name, f"pypa/{name}")
+    notes = extract(path, wanted, repo=repo)
+    assert present in notes.markdown
+    assert absent not in notes.markdown
+    assert notes.released is True
+    for raw in (":issue:`", ":pr:`"):
+        assert raw not in notes.markdown
+    assert not re.search(r"(?<!`)``(?!`)", notes.markdown)
+    # every version heading of the file is found
+    assert len(read_changelog(path).sections) > 5
