@@ -202,7 +202,9 @@ def _wrap(exc: BaseException, doing: str, repo: str, *, fix_403: str = FIX_CONTE
         if exc.status == 401:
             return CredentialError(f"GitHub refused the token while {doing} ({_message(exc)}).", FIX_CREDENTIALS)
         if exc.status == 403:
-            return CredentialError(f"The token may not {doing} in {repo} ({_message(exc)}).", fix_403)
+            return CredentialError(
+                f"The token lacks the permission for {doing} in {repo} ({_message(exc)}).", fix_403
+            )
         if exc.status == 404:
             return ReleasePageError(
                 f"Repository {repo} was not found while {doing} (404), or the token cannot see it.",
@@ -256,11 +258,14 @@ class Client:
             self._local.github = gh
         return gh
 
-    def repo(self, lazy: bool = False) -> Repository:
-        return self.github().get_repo(self.target.repo, lazy=lazy)
+    def repo(self) -> Repository:
+        repo: Repository | None = getattr(self._local, "repo", None)
+        if repo is None:
+            repo = self._local.repo = self.github().get_repo(self.target.repo)
+        return repo
 
     def release(self, release_id: int) -> GitRelease:
-        return self.repo(lazy=True).get_release(release_id)
+        return self.repo().get_release(release_id)
 
     def close(self) -> None:
         gh: Github | None = getattr(self._local, "github", None)
@@ -667,7 +672,7 @@ def _patch(release: GitRelease, fields: dict[str, Any]) -> GitRelease:
 
 def _update(release: GitRelease, request: Request, body: str) -> GitRelease:
     wanted: dict[str, Any] = {"name": request.name, "body": body, "prerelease": request.prerelease}
-    current = {"name": release.title, "body": release.body or "", "prerelease": release.prerelease}
+    current = {"name": release.name, "body": release.body or "", "prerelease": release.prerelease}
     changes = {k: v for k, v in wanted.items() if current[k] != v}
     return _patch(release, changes) if changes else release
 

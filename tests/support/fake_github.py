@@ -357,7 +357,13 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
+    def _record(self, status: int) -> None:
+        # Recorded before the answer goes out, so a client that has its answer sees it logged.
+        with self.owner.lock:
+            self.owner.requests.append((self.command, self.path, status))
+
     def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
+        self._record(status)
         payload = b"" if body is None else json.dumps(body).encode()
         self.send_response(status)
         if body is not None:
@@ -368,17 +374,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if payload:
             self.wfile.write(payload)
-        with self.owner.lock:
-            self.owner.requests.append((self.command, self.path, status))
 
     def _send_bytes(self, status: int, data: bytes, content_type: str) -> None:
+        self._record(status)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-        with self.owner.lock:
-            self.owner.requests.append((self.command, self.path, status))
 
     def _dispatch(self, method: str) -> None:
         split = urlsplit(self.path)
@@ -606,7 +609,7 @@ class _Handler(BaseHTTPRequestHandler):
             release, asset = self._find_asset(repo, asset_id, write)
             if "application/octet-stream" in self.headers.get("Accept", ""):
                 # GitHub answers with a redirect to its storage.
-                location = f"{self.owner.url}/_storage/{repo.full_name}/{asset.id}"
+                location = f"{self.owner.url}/api/_storage/{repo.full_name}/{asset.id}"
                 self._send(302, None, {"Location": location})
                 return
             self._send(200, self.owner.asset_json(repo, release, asset))
@@ -755,7 +758,7 @@ _ROUTES: list[tuple[str, str, Any]] = [
     ("POST", _API + _REPO + "/milestones", _Handler.create_milestone),
     ("GET", _API + _REPO + r"/milestones/(?P<number>\d+)", _Handler.get_milestone),
     ("PATCH", _API + _REPO + r"/milestones/(?P<number>\d+)", _Handler.update_milestone),
-    ("GET", r"/_storage/(?P<owner>[^/]+)/(?P<name>[^/]+)/(?P<asset_id>\d+)", _Handler.storage),
+    ("GET", r"/api/_storage/(?P<owner>[^/]+)/(?P<name>[^/]+)/(?P<asset_id>\d+)", _Handler.storage),
     (
         "GET",
         r"/(?P<owner>[^/]+)/(?P<name>[^/]+)/releases/download/(?P<tag>[^/]+)/(?P<asset_name>[^/]+)",
