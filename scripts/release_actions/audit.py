@@ -350,7 +350,7 @@ class GitHubReader:
                             a.name,
                             a.url,
                             a.browser_download_url,
-                            _sha256_digest(a.raw_data.get("digest")),
+                            _sha256_digest(a.digest),
                             a.size,
                         )
                         for a in r.assets
