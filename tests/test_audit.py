@@ -473,3 +473,32 @@ def test_tags_from_a_local_clone(
     git(shallow, "remote", "set-url", "origin", "https://github.com/octo/demo.git")
     report = audit(replace(options, checkout=shallow), IndexClient(index.url, WebClient()), repo)
     assert report.tags_from == "github"
+
+
+# -- rendering and the GitHub reader's own errors -------------------------------------------
+
+
+def test_ascii_table_and_markdown_escaping(world: tuple[FakeIndex, StaticRepo, Assets]) -> None:
+    index, repo, _ = world
+    index.add(PROJECT, "3.0.0", files_for("3.0.0"), yanked=True, yanked_reason="a|b")
+    repo.tag_names.discard("v1.0.0")
+    report = run(index, repo)
+    table = render_table(report, ascii_only=True)
+    assert table.isascii()
+    assert table.splitlines()[-1].split() == ["1.0.0", "X", "ok", "ok", "ok"]
+    markdown = render_markdown(report)
+    assert "| 3.0.0 | – | – | – | – | yanked: a\\|b |" in markdown  # noqa: RUF001
+    assert "<details><summary>1 broken promise(s)</summary>" in markdown
+
+
+def test_github_unreachable_is_a_network_error() -> None:
+    from release_actions.audit import GitHubReader
+    from release_actions.errors import NetworkError
+
+    reader = GitHubReader("octo/demo", api_url="http://127.0.0.1:9/api/v3", attempts=0)
+    with pytest.raises(NetworkError) as err:
+        reader.releases()
+    assert err.value.cause.startswith(
+        "The GitHub API at http://127.0.0.1:9/api/v3 failed for octo/demo"
+    )
+    assert "--api-url" in err.value.fix
