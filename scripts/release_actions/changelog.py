@@ -77,8 +77,12 @@ _VERSION_TITLE = re.compile(
 )
 # towncrier's "{name} {version} ({date})"
 _NAMED_TITLE = re.compile(rf"^[A-Za-z][\w.-]*\s+{_VERSION}(?:\s*\(.*\))?$", re.IGNORECASE)
-_UNRELEASED_TITLE = re.compile(r"^\[?(?:unreleased|upcoming|in development|next)\]?\s*$", re.IGNORECASE)
-_UNRELEASED = re.compile(r"\b(?:unreleased|not yet released|in development|tbd|tba)\b", re.IGNORECASE)
+_UNRELEASED_TITLE = re.compile(
+    r"^\[?(?:unreleased|upcoming|in development|next)\]?\s*$", re.IGNORECASE
+)
+_UNRELEASED = re.compile(
+    r"\b(?:unreleased|not yet released|in development|tbd|tba)\b", re.IGNORECASE
+)
 _DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})\b")
 _RELEASED_LINE = re.compile(r"^\s*(?:released|release date)\b\s*:?\s*(?P<rest>.*)$", re.IGNORECASE)
 _UNRELEASED_LINE = re.compile(r"^\s*(?:unreleased|not (?:yet )?released)\b", re.IGNORECASE)
@@ -253,7 +257,9 @@ def read_changelog(path: Path) -> Changelog:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise InputError(f"Cannot read '{path}': {reason}.", "Pass a UTF-8 text change log.") from None
+        raise InputError(
+            f"Cannot read '{path}': {reason}.", "Pass a UTF-8 text change log."
+        ) from None
     lines = text.expandtabs(4).splitlines()
     kind = "md" if _is_markdown(path, text) else "rst"
     headings = _md_headings(lines) if kind == "md" else _rst_headings(lines)
@@ -329,7 +335,11 @@ def extract(
         shown = ", ".join(found[:12]) + (f" and {len(found) - 12} more" if len(found) > 12 else "")
         raise ChangelogError(
             f"{path.name} has no section for version {version}"
-            + (f"; it has sections for {shown}." if found else "; it has no version sections at all."),
+            + (
+                f"; it has sections for {shown}."
+                if found
+                else "; it has no version sections at all."
+            ),
             "Add a section for the version (a heading such as 'Version "
             f"{version}' or '## {version}') before releasing it.",
         )
@@ -452,7 +462,11 @@ def _parse(lines: Sequence[str]) -> list[_Block]:
                 end -= 1
             item_lines = [line[width:], *_dedent(lines[i + 1 : end], width)]
             item = _Item("-" if bullet else "1.", _parse(item_lines))
-            if blocks and isinstance(blocks[-1], _List) and blocks[-1].items[0].marker == item.marker:
+            if (
+                blocks
+                and isinstance(blocks[-1], _List)
+                and blocks[-1].items[0].marker == item.marker
+            ):
                 blocks[-1].items.append(item)
             else:
                 blocks.append(_List([item]))
@@ -551,7 +565,10 @@ def _render(blocks: Iterable[_Block], inline: _Inline, in_item: bool = False) ->
     for block in blocks:
         # A nested list right after an item's paragraph stays tight (no blank line).
         tight = (
-            in_item and isinstance(block, _List) and isinstance(previous, _Para) and bool(out and out[-1])
+            in_item
+            and isinstance(block, _List)
+            and isinstance(previous, _Para)
+            and bool(out and out[-1])
         )
         if previous is not None and not tight:
             out.append("")
@@ -726,17 +743,25 @@ class _Inline:
         if role == "cve":
             return f"https://www.cve.org/CVERecord?id={target.upper()}"
         if role == "cwe":
-            return f"https://cwe.mitre.org/data/definitions/{target}.html" if target.isdigit() else None
+            return (
+                f"https://cwe.mitre.org/data/definitions/{target}.html"
+                if target.isdigit()
+                else None
+            )
         if role == "pep":
             number, _, anchor = target.partition("#")
             if not number.isdigit():
                 return None
-            return f"https://peps.python.org/pep-{int(number):04d}/" + (f"#{anchor}" if anchor else "")
+            return f"https://peps.python.org/pep-{int(number):04d}/" + (
+                f"#{anchor}" if anchor else ""
+            )
         if role == "rfc":
             number, _, anchor = target.partition("#")
             if not number.isdigit():
                 return None
-            return f"https://datatracker.ietf.org/doc/html/rfc{int(number)}" + (f"#{anchor}" if anchor else "")
+            return f"https://datatracker.ietf.org/doc/html/rfc{int(number)}" + (
+                f"#{anchor}" if anchor else ""
+            )
         if role == "user":
             return f"{self.server}/{target}" if re.fullmatch(r"[\w-]+", target) else None
         if repo is None:

@@ -94,10 +94,13 @@ class Settings:
                 value = kind(raw)
             except ValueError:
                 raise ReleasePageError(
-                    f"{variable}={raw!r} is not a number.", f"Set {variable} to a number or unset it."
+                    f"{variable}={raw!r} is not a number.",
+                    f"Set {variable} to a number or unset it.",
                 ) from None
             if value < 0 or (attribute in ("upload_workers", "attempts", "timeout") and value < 1):
-                raise ReleasePageError(f"{variable}={raw!r} is out of range.", f"Set {variable} to a positive number.")
+                raise ReleasePageError(
+                    f"{variable}={raw!r} is out of range.", f"Set {variable} to a positive number."
+                )
             changes[attribute] = value
         return replace(base, **changes)
 
@@ -160,7 +163,9 @@ FIX_CREDENTIALS = (
     "a token from another server or an expired one is refused."
 )
 FIX_CONTENTS = "Give the job 'permissions: contents: write' (releases and their assets need it)."
-FIX_ISSUES = "Give the job 'permissions: issues: write' to close milestones, or drop --close-milestone."
+FIX_ISSUES = (
+    "Give the job 'permissions: issues: write' to close milestones, or drop --close-milestone."
+)
 
 
 def prerelease_of(version: Version) -> bool:
@@ -182,7 +187,9 @@ def _message(exc: GithubException) -> str:
 def _is_code(exc: GithubException, code: str) -> bool:
     data = exc.data if isinstance(exc.data, dict) else {}
     errors = data.get("errors")
-    return isinstance(errors, list) and any(isinstance(e, dict) and e.get("code") == code for e in errors)
+    return isinstance(errors, list) and any(
+        isinstance(e, dict) and e.get("code") == code for e in errors
+    )
 
 
 def _is_immutable_refusal(exc: GithubException) -> bool:
@@ -196,11 +203,15 @@ def _transient(exc: BaseException) -> bool:
     return isinstance(exc, (requests.ConnectionError, requests.Timeout, ConnectionError))
 
 
-def _wrap(exc: BaseException, doing: str, repo: str, *, fix_403: str = FIX_CONTENTS) -> ReleaseError:
+def _wrap(
+    exc: BaseException, doing: str, repo: str, *, fix_403: str = FIX_CONTENTS
+) -> ReleaseError:
     """A PyGithub or transport exception as one of our errors."""
     if isinstance(exc, GithubException):
         if exc.status == 401:
-            return CredentialError(f"GitHub refused the token while {doing} ({_message(exc)}).", FIX_CREDENTIALS)
+            return CredentialError(
+                f"GitHub refused the token while {doing} ({_message(exc)}).", FIX_CREDENTIALS
+            )
         if exc.status == 403:
             return CredentialError(
                 f"The token lacks the permission for {doing} in {repo} ({_message(exc)}).", fix_403
@@ -215,7 +226,9 @@ def _wrap(exc: BaseException, doing: str, repo: str, *, fix_403: str = FIX_CONTE
                 f"GitHub kept failing while {doing} ({_message(exc)}).",
                 "GitHub may be having trouble; re-run the job: it picks up where this one stopped.",
             )
-        return ReleasePageError(f"GitHub refused {doing} ({_message(exc)}).", "See the message from GitHub above.")
+        return ReleasePageError(
+            f"GitHub refused {doing} ({_message(exc)}).", "See the message from GitHub above."
+        )
     return NetworkError(
         f"Could not reach GitHub while {doing}: {type(exc).__name__}.",
         "Check GITHUB_API_URL and the network; re-run the job: it picks up where this one stopped.",
@@ -441,7 +454,11 @@ class _Uploader:
     ) -> str | None:
         """Look at what a failed upload left; 'unchanged' when the asset is there after all."""
         repo_name = self.client.target.repo
-        conflict = isinstance(exc, GithubException) and exc.status == 422 and _is_code(exc, "already_exists")
+        conflict = (
+            isinstance(exc, GithubException)
+            and exc.status == 422
+            and _is_code(exc, "already_exists")
+        )
         immutable = isinstance(exc, GithubException) and _is_immutable_refusal(exc)
         if not (conflict or immutable or _transient(exc)):
             raise _wrap(exc, f"uploading '{subject.name}'", repo_name) from None
@@ -610,7 +627,11 @@ def _make_release(client: Client, request: Request, log: Log) -> Result:
             closed = True
             log(f"closed milestone {milestone.title}")
     except GithubException as exc:
-        if doing == "publishing the release" and exc.status == 422 and _is_code(exc, "already_exists"):
+        if (
+            doing == "publishing the release"
+            and exc.status == 422
+            and _is_code(exc, "already_exists")
+        ):
             raise ReleasePageError(
                 f"Another release for {request.tag} was published while this run worked on release {release.id}.",
                 "Keep one of them: delete the draft this run left on the releases page.",

