@@ -97,16 +97,23 @@ def test_release_page_action_publishes_a_complete_release(fake: FakeGitHub, tmp_
         "upload-url": f"{fake.url}/api/uploads/repos/octo/demo/releases/{release.id}/assets{{?name,label}}",
         "draft": "false",
     }
-    assert any(f"### Release [v1.2.3]({outputs['html-url']}) (published)" in s for s in run.summaries)
+    assert any(
+        f"### Release [v1.2.3]({outputs['html-url']}) (published)" in s for s in run.summaries
+    )
     assert TOKEN not in run.log
 
 
-def test_release_page_action_with_a_bad_token_fails_clearly(fake: FakeGitHub, tmp_path: Path) -> None:
+def test_release_page_action_with_a_bad_token_fails_clearly(
+    fake: FakeGitHub, tmp_path: Path
+) -> None:
     run = run_workflow(
         tmp_path, {"release.yml": WORKFLOW}, project=_project(tmp_path), tag="v1.2.3",
         env={"GITHUB_API_URL": fake.api_url}, secrets={"RELEASE_TOKEN": "ghs_not_valid_123456"},
     )  # fmt: skip
     assert run.returncode != 0
-    assert "::error title=Credentials refused::GitHub refused the token while reading the repository (401 Bad credentials)." in run.log
+    assert (
+        "::error title=Credentials refused::GitHub refused the token while reading the repository (401 Bad credentials)."
+        in run.log
+    )
     assert "ghs_not_valid_123456" not in run.log
     assert fake.repo("octo/demo").releases == []

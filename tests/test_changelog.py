@@ -39,10 +39,14 @@ def test_pallets_style_section_becomes_github_markdown() -> None:
     assert "[@tealover](https://github.com/tealover)" in md
     assert f"[0a1b2c3]({gh}/commit/0a1b2c3d4e5f)" in md
     # reST links, named references with targets elsewhere in the file, unknown roles as text
-    assert "[the brewing guide](https://example.org/brew) and [the FAQ](https://example.org/faq)" in md
+    assert (
+        "[the brewing guide](https://example.org/brew) and [the FAQ](https://example.org/faq)" in md
+    )
     assert "upgrading has the details." in md
     # nested lists, ~ shortened cross references, literal blocks inside an item
-    assert "  - The `Kettle.whistle` attribute is removed.\n  - `Cosy` no longer wraps the pot." in md
+    assert (
+        "  - The `Kettle.whistle` attribute is removed.\n  - `Cosy` no longer wraps the pot." in md
+    )
     assert "- Example of the new call:\n\n  ```\n  pot.pour(cups=2)\n  ```\n\n  That is all." in md
     for raw in (":issue:", ":pr:", ":func:", ":doc:", ":ref:", "`_", "Released", ".. _"):
         assert raw not in md, raw
@@ -150,21 +154,33 @@ def test_notes_for_an_unreleased_section_warns_or_fails(
     failed = run_cli(["notes", "--version", "3.2.0", "--require-released", log,
                       "--output", str(tmp_path / "n.md")], capsys, tmp_path)  # fmt: skip
     assert failed.code == 1
-    assert "::error title=Change log problem::pallets-CHANGES.rst: the section for 3.2.0 is still marked unreleased." in failed.out
+    assert (
+        "::error title=Change log problem::pallets-CHANGES.rst: the section for 3.2.0 is still marked unreleased."
+        in failed.out
+    )
     assert not (tmp_path / "n.md").exists()
 
 
-def test_notes_for_a_missing_version_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_notes_for_a_missing_version_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     result = run_cli(["notes", "--version", "4.0", str(LOGS / "keepachangelog.md")], capsys, tmp_path,
                      on_runner=False)  # fmt: skip
     assert result.code == 1
-    assert "has no section for version 4.0; it has sections for Unreleased, 1.2.3, 1.2.2." in result.err
+    assert (
+        "has no section for version 4.0; it has sections for Unreleased, 1.2.3, 1.2.2."
+        in result.err
+    )
     assert result.out == ""
 
 
-def test_notes_rejects_a_bad_repo_and_version(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_notes_rejects_a_bad_repo_and_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = str(LOGS / "keepachangelog.md")
-    assert run_cli(["notes", "--version", "1.2.3", "--repo", "nope", log], capsys, tmp_path).code == 2
+    assert (
+        run_cli(["notes", "--version", "1.2.3", "--repo", "nope", log], capsys, tmp_path).code == 2
+    )
     bad = run_cli(["notes", "--version", "banana", log], capsys, tmp_path, on_runner=False)
     assert bad.code == 1
     assert "'banana' is not a release tag" in bad.err
@@ -193,7 +209,9 @@ def sdists(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True, text=True, check=False, timeout=300,
     )  # fmt: skip
     if proc.returncode != 0:
-        pytest.skip(f"the package index is unreachable, so real sdists cannot be read: {proc.stderr[-300:]}")
+        pytest.skip(
+            f"the package index is unreachable, so real sdists cannot be read: {proc.stderr[-300:]}"
+        )
     for archive in where.glob("*.tar.gz"):
         with tarfile.open(archive) as tar:
             tar.extractall(where, filter="data")

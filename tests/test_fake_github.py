@@ -36,7 +36,9 @@ def test_auth_and_unknown_repositories(fake: FakeGitHub) -> None:
 
 def test_drafts_and_published_releases_per_tag(fake: FakeGitHub) -> None:
     for _ in range(2):
-        r = requests.post(_api(fake, "/releases"), json={"tag_name": "v1", "draft": True}, headers=W, timeout=5)
+        r = requests.post(
+            _api(fake, "/releases"), json={"tag_name": "v1", "draft": True}, headers=W, timeout=5
+        )
         assert r.status_code == 201
     assert requests.get(_api(fake, "/releases/tags/v1"), headers=W, timeout=5).status_code == 404
     assert len(requests.get(_api(fake, "/releases"), headers=W, timeout=5).json()) == 2
@@ -47,31 +49,50 @@ def test_drafts_and_published_releases_per_tag(fake: FakeGitHub) -> None:
     second = requests.post(_api(fake, "/releases"), json={"tag_name": "v1"}, headers=W, timeout=5)
     assert second.status_code == 422
     assert second.json()["errors"][0]["code"] == "already_exists"
-    assert requests.get(_api(fake, "/releases/tags/v1"), headers=R, timeout=5).json()["id"] == first.json()["id"]
+    assert (
+        requests.get(_api(fake, "/releases/tags/v1"), headers=R, timeout=5).json()["id"]
+        == first.json()["id"]
+    )
 
 
 def test_assets_names_digests_and_immutability(fake: FakeGitHub) -> None:
     fake.repo("o/r").immutable_releases = True
-    rel = requests.post(_api(fake, "/releases"), json={"tag_name": "v1", "draft": True}, headers=W, timeout=5).json()
+    rel = requests.post(
+        _api(fake, "/releases"), json={"tag_name": "v1", "draft": True}, headers=W, timeout=5
+    ).json()
     upload = rel["upload_url"].split("{")[0]
     assert upload.startswith(f"{fake.url}/api/uploads/repos/o/r/releases/")
     headers = {**W, "Content-Type": "application/gzip"}
     ok = requests.post(upload, params={"name": "a.tar.gz"}, data=b"x", headers=headers, timeout=5)
     assert ok.json()["digest"] == "sha256:" + hashlib.sha256(b"x").hexdigest()
-    taken = requests.post(upload, params={"name": "a.tar.gz"}, data=b"y", headers=headers, timeout=5)
+    taken = requests.post(
+        upload, params={"name": "a.tar.gz"}, data=b"y", headers=headers, timeout=5
+    )
     assert taken.status_code == 422
     assert taken.json()["errors"][0]["code"] == "already_exists"
     published = requests.patch(rel["url"], json={"draft": False}, headers=W, timeout=5).json()
     assert published["immutable"] is True
-    locked = requests.post(upload, params={"name": "b.tar.gz"}, data=b"z", headers=headers, timeout=5)
-    assert (locked.status_code, locked.json()["message"]) == (422, "Cannot upload assets to an immutable release.")
+    locked = requests.post(
+        upload, params={"name": "b.tar.gz"}, data=b"z", headers=headers, timeout=5
+    )
+    assert (locked.status_code, locked.json()["message"]) == (
+        422,
+        "Cannot upload assets to an immutable release.",
+    )
     asset_url = published["assets"][0]["url"]
     assert requests.delete(asset_url, headers=W, timeout=5).status_code == 422
-    edited = requests.patch(rel["url"], json={"body": "notes", "prerelease": True}, headers=W, timeout=5)
+    edited = requests.patch(
+        rel["url"], json={"body": "notes", "prerelease": True}, headers=W, timeout=5
+    )
     assert edited.status_code == 200
     assert edited.json()["body"] == "notes"
     fake.fail_uploads = 1
-    assert requests.post(upload, params={"name": "c"}, data=b"", headers=headers, timeout=5).status_code == 422
+    assert (
+        requests.post(
+            upload, params={"name": "c"}, data=b"", headers=headers, timeout=5
+        ).status_code
+        == 422
+    )
 
 
 def test_pagination_of_tags_and_milestones(fake: FakeGitHub) -> None:
@@ -87,7 +108,14 @@ def test_pagination_of_tags_and_milestones(fake: FakeGitHub) -> None:
     assert [t["name"] for t in last.json()] == ["v1.0"]
     assert "next" not in last.links
     assert len(requests.get(_api(fake, "/milestones"), headers=R, timeout=5).json()) == 3
-    assert len(requests.get(_api(fake, "/milestones"), params={"state": "all"}, headers=R, timeout=5).json()) == 5
+    assert (
+        len(
+            requests.get(
+                _api(fake, "/milestones"), params={"state": "all"}, headers=R, timeout=5
+            ).json()
+        )
+        == 5
+    )
 
 
 def test_anonymous_reads_when_enabled() -> None:
@@ -97,4 +125,9 @@ def test_anonymous_reads_when_enabled() -> None:
         fake.add_release("o/r", "v2", draft=True)
         listed = requests.get(f"{fake.api_url}/repos/o/r/releases", timeout=5)
         assert [r["tag_name"] for r in listed.json()] == ["v1"]
-        assert requests.post(f"{fake.api_url}/repos/o/r/releases", json={"tag_name": "x"}, timeout=5).status_code == 401
+        assert (
+            requests.post(
+                f"{fake.api_url}/repos/o/r/releases", json={"tag_name": "x"}, timeout=5
+            ).status_code
+            == 401
+        )

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from release_actions.release_page import milestone_matches, prerelease_of
+from release_actions.versions import is_prerelease as prerelease_of
+from release_actions.versions import names_version as milestone_matches
 from release_actions.versions import version_from_tag
 from support.cli import CliResult, run_cli
 from support.fake_github import FakeGitHub
@@ -170,13 +171,18 @@ def test_different_asset_is_refused_without_overwrite_and_replaced_with_it(
     writes = len(_writes(fake))
     refused = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", *DIST)
     assert refused.code == 1
-    assert "::error title=Release page failed::The release already has an asset 'demo-1.2.3.tar.gz' with different content." in refused.out
+    assert (
+        "::error title=Release page failed::The release already has an asset 'demo-1.2.3.tar.gz' with different content."
+        in refused.out
+    )
     assert "--overwrite" in refused.out
     assert len(_writes(fake)) == writes  # nothing changed, not even the body
     replaced = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", "--overwrite", *DIST)
     assert replaced.code == 0, replaced.text
     [release] = fake.repo(REPO).releases
-    assert [a.digest for a in release.assets if a.name == "demo-1.2.3.tar.gz"] == [_sha(b"sdist bytes")]
+    assert [a.digest for a in release.assets if a.name == "demo-1.2.3.tar.gz"] == [
+        _sha(b"sdist bytes")
+    ]
     assert len(release.assets) == 3
     assert "| `demo-1.2.3.tar.gz` | replaced |" in replaced.summary
 
@@ -217,7 +223,10 @@ def test_502_that_does_not_stop_fails_and_does_not_publish(
     fake.fail_uploads = 1000
     result = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", "--no-draft", "dist/demo-1.2.3.tar.gz")
     assert result.code == 1
-    assert "::error title=Service unavailable::GitHub kept failing while uploading 'demo-1.2.3.tar.gz' (502 Server Error)." in result.out
+    assert (
+        "::error title=Service unavailable::GitHub kept failing while uploading 'demo-1.2.3.tar.gz' (502 Server Error)."
+        in result.out
+    )
     [release] = fake.repo(REPO).releases
     assert release.draft
     assert release.assets == []
@@ -232,7 +241,10 @@ def test_milestone_without_v_closed_on_request(
     repo.add_milestone("1.2.3")
     result = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", "--close-milestone", *DIST)
     assert result.code == 0, result.text
-    assert [(m.title, m.state) for m in repo.milestones] == [("1.2.2", "closed"), ("1.2.3", "closed")]
+    assert [(m.title, m.state) for m in repo.milestones] == [
+        ("1.2.2", "closed"),
+        ("1.2.3", "closed"),
+    ]
     assert f"[1.2.3]({fake.url}/octo/demo/milestone/2?closed=1)" in (repo.releases[0].body or "")
     assert "Milestone [1.2.3]" in result.summary
     assert "closed." in result.summary
@@ -244,7 +256,10 @@ def test_no_milestone_is_a_warning(
     fake.repo(REPO).milestones.clear()
     result = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", "--close-milestone", *DIST)
     assert result.code == 0, result.text
-    assert "::warning title=Release page::No milestone titled 1.2.3 (or v1.2.3) in octo/demo" in result.out
+    assert (
+        "::warning title=Release page::No milestone titled 1.2.3 (or v1.2.3) in octo/demo"
+        in result.out
+    )
     assert "Milestone" not in (fake.repo(REPO).releases[0].body or "")
 
 
@@ -292,7 +307,10 @@ def test_missing_change_log_section_fails_before_any_request(
 ) -> None:
     result = _run(fake, capsys, tmp_path, "--tag", "v3.0.0", *DIST)
     assert result.code == 1
-    assert "CHANGES.md has no section for version 3.0.0; it has sections for 2.0.0rc1, 1.2.3." in result.out
+    assert (
+        "CHANGES.md has no section for version 3.0.0; it has sections for 2.0.0rc1, 1.2.3."
+        in result.out
+    )
     assert fake.requests == []
 
 
@@ -301,7 +319,10 @@ def test_bad_and_read_only_tokens(
 ) -> None:
     bad = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", *DIST, token="ghs_wrong")
     assert bad.code == 1
-    assert "::error title=Credentials refused::GitHub refused the token while reading the repository (401 Bad credentials)." in bad.out
+    assert (
+        "::error title=Credentials refused::GitHub refused the token while reading the repository (401 Bad credentials)."
+        in bad.out
+    )
     read_only = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", *DIST, token=READ_TOKEN)
     assert read_only.code == 1
     assert (
@@ -317,7 +338,10 @@ def test_wrong_repository(
 ) -> None:
     result = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", "--repo", "octo/nope", *DIST)
     assert result.code == 1
-    assert "Repository octo/nope was not found while reading the repository (404), or the token cannot see it." in result.out
+    assert (
+        "Repository octo/nope was not found while reading the repository (404), or the token cannot see it."
+        in result.out
+    )
     assert fake.repo(REPO).releases == []
 
 
@@ -344,8 +368,21 @@ def test_two_concurrent_processes_end_with_one_release(
     env.pop("GITHUB_ACTIONS", None)
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "release_actions", "release-page", "--tag", "v1.2.3", "--no-draft", *DIST],
-            cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "release_actions",
+                "release-page",
+                "--tag",
+                "v1.2.3",
+                "--no-draft",
+                *DIST,
+            ],
+            cwd=project,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(2)
     ]
@@ -353,7 +390,11 @@ def test_two_concurrent_processes_end_with_one_release(
     assert [p.returncode for p in procs] == [0, 0], outs
     [release] = fake.repo(REPO).releases
     assert not release.draft
-    assert sorted(a.name for a in release.assets) == ["SHA256SUMS", "demo-1.2.3-py3-none-any.whl", "demo-1.2.3.tar.gz"]
+    assert sorted(a.name for a in release.assets) == [
+        "SHA256SUMS",
+        "demo-1.2.3-py3-none-any.whl",
+        "demo-1.2.3.tar.gz",
+    ]
     assert sum(1 for m, p, s in fake.requests if m == "POST" and p.endswith("/releases")) == 2
     assert sum(1 for m, p, s in fake.requests if m == "DELETE") == 1
     logs = "".join(o + e for o, e in outs)
@@ -370,7 +411,10 @@ def test_without_a_token_the_page_is_written_to_a_file(
     assert page.startswith("# v1.2.3\n\nTag `v1.2.3` in octo/demo · draft")
     assert "- Add `shout()`." in page
     assert f"| `demo-1.2.3.tar.gz` | 11 | `{hashlib.sha256(b'sdist bytes').hexdigest()}` |" in page
-    assert "GITHUB_TOKEN is not set: wrote the release page for v1.2.3 to release-page.md" in result.err
+    assert (
+        "GITHUB_TOKEN is not set: wrote the release page for v1.2.3 to release-page.md"
+        in result.err
+    )
     assert fake.requests == []
     on_runner = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", *DIST, token=None)
     assert on_runner.code == 1

@@ -34,7 +34,7 @@ from .errors import (
 )
 from .hashing import parse_subjects
 from .index_api import IndexClient, IndexFile, IndexRelease, version_key
-from .versions import version_from_tag
+from .versions import names_version
 from .webclient import WebClient
 
 OK, BROKEN, SKIPPED = "ok", "broken", "skipped"
@@ -420,13 +420,6 @@ def read_repo_state(
 # -- matching --------------------------------------------------------------------------
 
 
-def _as_version(text: str) -> Version | None:
-    try:
-        return version_from_tag(text)
-    except ReleaseError:
-        return None
-
-
 def _candidates(version: str) -> tuple[str, ...]:
     return (version, f"v{version}")
 
@@ -441,7 +434,7 @@ def _matching(names: Iterable[str], version: str) -> list[str]:
         wanted = Version(version)
     except InvalidVersion:
         return []
-    return sorted(n for n in names if _as_version(n) == wanted)
+    return sorted(n for n in names if names_version(n, wanted))
 
 
 def find_tag(state: RepoState, version: str) -> str | None:

@@ -278,10 +278,9 @@ def _run_release_page(args: argparse.Namespace, runner: gha.Runner) -> int:
         Settings,
         Target,
         make_release,
-        prerelease_of,
         render_preview,
     )  # fmt: skip
-    from .versions import version_from_tag
+    from .versions import is_prerelease, version_from_tag
 
     env = runner.env
     token = env.get("GITHUB_TOKEN", "").strip()
@@ -306,7 +305,7 @@ def _run_release_page(args: argparse.Namespace, runner: gha.Runner) -> int:
             ) from None
     else:
         notes, _ = _notes_for(args.changelog, str(version), repo, env, False, runner)
-    prerelease = prerelease_of(version) if args.prerelease == "auto" else args.prerelease == "true"
+    prerelease = is_prerelease(version) if args.prerelease == "auto" else args.prerelease == "true"
     files = hash_files(collect_files(args.files)) if args.files else []
     request = Request(
         tag=tag, version=version, name=args.name or tag, notes=notes, draft=args.draft,

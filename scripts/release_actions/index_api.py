@@ -18,6 +18,7 @@ from packaging.version import InvalidVersion, Version
 
 from .errors import AuditError, NetworkError
 from .hashing import is_sha256_hex
+from .versions import is_prerelease
 from .webclient import WebClient
 
 DEFAULT_INDEX = "https://pypi.org"
@@ -61,7 +62,7 @@ class IndexRelease:
             v = Version(self.version)
         except InvalidVersion:
             return False
-        return v.is_prerelease or v.is_devrelease
+        return is_prerelease(v)
 
 
 def version_key(version: str) -> tuple[int, Version | str]:

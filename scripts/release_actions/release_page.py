@@ -41,10 +41,11 @@ from github.GitRelease import GitRelease
 from github.GitReleaseAsset import GitReleaseAsset
 from github.Milestone import Milestone
 from github.Repository import Repository
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from .errors import CredentialError, NetworkError, ReleaseError, ReleasePageError
 from .hashing import Subject
+from .versions import names_version
 
 DEFAULT_API_URL = "https://api.github.com"
 Log = Callable[[str], None]
@@ -166,11 +167,6 @@ FIX_CONTENTS = "Give the job 'permissions: contents: write' (releases and their 
 FIX_ISSUES = (
     "Give the job 'permissions: issues: write' to close milestones, or drop --close-milestone."
 )
-
-
-def prerelease_of(version: Version) -> bool:
-    """PEP 440: a, b, rc and dev releases are prereleases."""
-    return version.is_prerelease or version.is_devrelease
 
 
 def _message(exc: GithubException) -> str:
@@ -300,20 +296,8 @@ def canonical(releases: Sequence[GitRelease]) -> GitRelease:
     return (published or list(releases))[0]
 
 
-def milestone_matches(title: str, version: Version) -> bool:
-    text = title.strip()
-    if text[:1] in "vV":
-        text = text[1:]
-    if text == str(version):
-        return True
-    try:
-        return Version(text) == version
-    except InvalidVersion:
-        return False
-
-
 def find_milestone(repo: Repository, version: Version) -> Milestone | None:
-    matches = [m for m in repo.get_milestones(state="all") if milestone_matches(m.title, version)]
+    matches = [m for m in repo.get_milestones(state="all") if names_version(m.title, version)]
     exact = [m for m in matches if m.title.strip().lstrip("vV") == str(version)]
     found = exact or matches
     return found[0] if found else None

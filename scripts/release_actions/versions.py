@@ -41,7 +41,19 @@ def parse_version(value: str) -> Version:
 
 
 def is_prerelease(version: Version) -> bool:
+    """PEP 440: a, b, rc and dev releases are prereleases."""
     return version.is_prerelease or version.is_devrelease
+
+
+def names_version(text: str, version: Version) -> bool:
+    """Whether a tag, milestone title or heading (``1.2.3``, ``v1.2.3``) names ``version``."""
+    text = text.strip()
+    if text[:1] in "vV":
+        text = text[1:]
+    try:
+        return Version(text) == version
+    except InvalidVersion:
+        return False
 
 
 def _shown(value: str) -> str:

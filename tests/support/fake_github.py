@@ -119,7 +119,9 @@ class Repo:
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, errors: list[dict[str, str]] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, errors: list[dict[str, str]] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.body: dict[str, Any] = {"message": message, "documentation_url": DOCS}
@@ -129,7 +131,9 @@ class ApiError(Exception):
 
 
 def _validation(resource: str, code: str, field_name: str) -> ApiError:
-    return ApiError(422, "Validation Failed", [{"resource": resource, "code": code, "field": field_name}])
+    return ApiError(
+        422, "Validation Failed", [{"resource": resource, "code": code, "field": field_name}]
+    )
 
 
 class FakeGitHub:
@@ -196,7 +200,9 @@ class FakeGitHub:
 
     # -- arranging and inspecting ---------------------------------------------------
 
-    def add_repo(self, full_name: str, *, immutable_releases: bool = False, private: bool = False) -> Repo:
+    def add_repo(
+        self, full_name: str, *, immutable_releases: bool = False, private: bool = False
+    ) -> Repo:
         with self.lock:
             repo = Repo(full_name, next(self._ids), immutable_releases, private)
             self.repos[full_name.lower()] = repo
@@ -623,7 +629,9 @@ class _Handler(BaseHTTPRequestHandler):
             data, content_type = asset.data, asset.content_type
         self._send_bytes(200, data, content_type)
 
-    def browser_download(self, body: bytes, owner: str, name: str, tag: str, asset_name: str) -> None:
+    def browser_download(
+        self, body: bytes, owner: str, name: str, tag: str, asset_name: str
+    ) -> None:
         repo = self.owner.repos.get(f"{owner}/{name}".lower())
         with self.owner.lock:
             release = next((r for r in repo.published(tag)), None) if repo else None
@@ -674,13 +682,17 @@ class _Handler(BaseHTTPRequestHandler):
             if self.owner.fail_uploads > 0:
                 self.owner.fail_uploads -= 1
                 if self.owner.fail_uploads_leave_starter and not release.asset(asset_name):
-                    starter = self.owner._new_asset(asset_name, content_type, b"", self.query.get("label", ""))
+                    starter = self.owner._new_asset(
+                        asset_name, content_type, b"", self.query.get("label", "")
+                    )
                     starter.state, starter.digest = "starter", None
                     release.assets.append(starter)
                 raise ApiError(502, "Server Error")
             if release.asset(asset_name):
                 raise _validation("ReleaseAsset", "already_exists", "name")
-            asset = self.owner._new_asset(asset_name, content_type, body, self.query.get("label", ""))
+            asset = self.owner._new_asset(
+                asset_name, content_type, body, self.query.get("label", "")
+            )
             release.assets.append(asset)
             self._send(201, self.owner.asset_json(repo, release, asset))
 
@@ -753,7 +765,11 @@ _ROUTES: list[tuple[str, str, Any]] = [
     ("PATCH", _API + _REPO + r"/releases/(?P<release_id>\d+)", _Handler.update_release),
     ("DELETE", _API + _REPO + r"/releases/(?P<release_id>\d+)", _Handler.delete_release),
     ("GET", _API + _REPO + r"/releases/(?P<release_id>\d+)/assets", _Handler.list_assets),
-    ("POST", "/api/uploads" + _REPO + r"/releases/(?P<release_id>\d+)/assets", _Handler.upload_asset),
+    (
+        "POST",
+        "/api/uploads" + _REPO + r"/releases/(?P<release_id>\d+)/assets",
+        _Handler.upload_asset,
+    ),
     ("GET", _API + _REPO + "/milestones", _Handler.list_milestones),
     ("POST", _API + _REPO + "/milestones", _Handler.create_milestone),
     ("GET", _API + _REPO + r"/milestones/(?P<number>\d+)", _Handler.get_milestone),
