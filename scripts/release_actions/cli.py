@@ -158,6 +158,185 @@ def _run_hash(args: argparse.Namespace, runner: gha.Runner) -> int:
     return 0
 
 
+# -- attest ------------------------------------------------------------------
+
+
+def _add_attest(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "attest",
+        help="signed SLSA v1 provenance for release files or their hashes",
+        description="Write an in-toto Statement with an SLSA v1 provenance predicate for the "
+        "files (or the hash action's subjects), signed keylessly with Sigstore, with a key, "
+        "or (for dry runs only) not at all, as one JSON line per attestation.",
+    )
+    p.add_argument(
+        "files", nargs="*", metavar="FILES", help="files, directories or globs (default: dist/*)"
+    )
+    p.add_argument("--subjects", metavar="FILE|-",
+                   help="a SHA256SUMS file or base64 subjects (the hash action's output) instead of files")  # fmt: skip
+    p.add_argument("--output", type=Path,
+                   help="where to write (default: multiple.intoto.jsonl; NAME.intoto.jsonl for one subject)")  # fmt: skip
+    p.add_argument("--signer", choices=("sigstore", "key", "none"), default="sigstore",
+                   help="sigstore: keyless with the runner's OIDC identity (default); key: --key or "
+                   "RA_SIGNING_KEY; none: unsigned, for dry runs")  # fmt: skip
+    p.add_argument(
+        "--key",
+        type=Path,
+        metavar="PEM",
+        help="ECDSA P-256 or Ed25519 private key for --signer key",
+    )
+    p.add_argument(
+        "--tag", help="off a runner: the tag the provenance names (default: the tag at HEAD)"
+    )
+    p.set_defaults(handler=_run_attest)
+
+
+def _read_subjects_arg(value: str) -> tuple[str, str]:
+    """(text, where) of --subjects: a file, or '-' for standard input."""
+    if value == "-":
+        return sys.stdin.read(), "standard input"
+    try:
+        return Path(value).read_text(encoding="utf-8"), value
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+        raise InputError(f"The subjects file '{value}' cannot be read: {reason}.",
+                         "Pass the SHA256SUMS file the hash action wrote, or '-' to read standard input.") from None  # fmt: skip
+
+
+def _run_attest(args: argparse.Namespace, runner: gha.Runner) -> int:
+    from .files import write_atomic
+    from .hashing import collect_files, hash_files, parse_subjects
+    from .provenance import context_from_git, context_from_runner, make_statement, statement_bytes
+    from .signing import sign
+
+    if args.subjects and args.files:
+        raise UsageError(
+            "Give either FILES or --subjects, not both.",
+            "Attest the hash action's subjects, or files.",
+        )
+    if args.subjects:
+        subjects = parse_subjects(*_read_subjects_arg(args.subjects))
+    else:
+        subjects = hash_files(collect_files(args.files))
+    if runner.active:
+        ctx = context_from_runner(runner.env)
+    else:
+        ctx = context_from_git(Path.cwd(), args.tag)
+    payload = statement_bytes(make_statement(subjects, ctx))
+    signed = sign(payload, args.signer, key_path=args.key, env=runner.env, mask=runner.mask)
+    output: Path = args.output or Path(
+        f"{subjects[0].name}.intoto.jsonl" if len(subjects) == 1 else "multiple.intoto.jsonl"
+    )
+    write_atomic(output, (signed.line + "\n").encode())
+    print(_rel(output.absolute()))
+    runner.info(f"attested {len(subjects)} subject(s), signed by {signed.identity}")
+    if args.signer == "none":
+        runner.warning(
+            "The provenance is not signed: use it for dry runs only.", title="Unsigned provenance"
+        )
+    runner.set_outputs({"provenance-path": _rel(output.absolute()), "provenance-name": output.name})
+    rows = [[f"`{s.name}`", f"`{s.sha256}`"] for s in subjects]
+    builder = "a local build (not a hosted builder)" if ctx.local else f"`{ctx.builder_id}`"
+    runner.summary(
+        f"### Provenance for {len(subjects)} file(s)\n\n"
+        f"Signed by: {signed.identity}  \nBuilder: {builder}  \nSource: `{ctx.repository}` at `{ctx.ref or '-'}`\n\n"
+        + gha.table(["Subject", "SHA-256"], rows)
+    )
+    return 0
+
+
+# -- verify ------------------------------------------------------------------
+
+
+def _add_verify(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "verify",
+        help="verify provenance (ours, slsa-github-generator, actions/attest, PEP 740) offline",
+        description="Check the signature, transparency log, signer identity and claims of "
+        "provenance, and that every artifact's sha256 equals one of its subjects. Offline: "
+        "Sigstore's trust root is the one shipped with the sigstore package.",
+    )
+    p.add_argument(
+        "artifacts", nargs="+", metavar="ARTIFACT", help="a file, or its digest as sha256:<64 hex>"
+    )
+    p.add_argument("--provenance", required=True, type=Path, metavar="PATH",
+                   help="multiple.intoto.jsonl, a .sigstore bundle or a .publish.attestation")  # fmt: skip
+    p.add_argument("--source-uri", default="", metavar="github.com/OWNER/REPO",
+                   help="repository that must have built the artifacts (required for Sigstore signatures)")  # fmt: skip
+    ref = p.add_mutually_exclusive_group()
+    ref.add_argument(
+        "--source-tag", default="", metavar="TAG", help="exact tag it must be built from"
+    )
+    ref.add_argument(
+        "--source-branch", default="", metavar="BRANCH", help="branch it must be built from"
+    )
+    p.add_argument(
+        "--builder-id", default="", metavar="ID", help="builder id the provenance must name"
+    )
+    p.add_argument(
+        "--workflow", default="", metavar="FILE", help="workflow file that must have run the build"
+    )
+    p.add_argument(
+        "--key", type=Path, metavar="PUBPEM", help="public key for key-signed provenance"
+    )
+    p.add_argument("--allow-unsigned", action="store_true",
+                   help="accept unsigned provenance (dry runs); the signature is reported as not done")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=_run_verify)
+
+
+_MARKS = {"pass": "✓", "fail": "✗", "not done": "-"}
+
+
+def _run_verify(args: argparse.Namespace, runner: gha.Runner) -> int:
+    from .errors import VerificationError
+    from .verify import Expectations, artifacts_from_args, verify
+
+    artifacts = artifacts_from_args(args.artifacts)
+    try:
+        data = args.provenance.read_bytes()
+        key = args.key.read_bytes() if args.key else None
+    except OSError as exc:
+        raise InputError(f"'{exc.filename}' cannot be read: {exc.strerror}.",
+                         "Pass the provenance file (and key) downloaded from the release page.") from None  # fmt: skip
+    source_uri = args.source_uri
+    if not source_uri and runner.active and runner.env.get("GITHUB_REPOSITORY"):
+        source_uri = f"github.com/{runner.env['GITHUB_REPOSITORY']}"
+    expect = Expectations(
+        source_uri=source_uri, tag=args.source_tag, branch=args.source_branch, builder_id=args.builder_id,
+        workflow=args.workflow, public_key_pem=key, allow_unsigned=args.allow_unsigned,
+    )  # fmt: skip
+    report = verify(artifacts, data, args.provenance.name, expect)
+    lines = []
+    for att in report.attestations:
+        prefix = f"line {att.line} ({att.kind})" if len(report.attestations) > 1 else att.kind
+        lines.append(prefix)
+        lines += [f"  {_MARKS[c.status]} {c.name}: {c.detail}" for c in att.checks]
+    lines.append(
+        f"{_MARKS[report.subjects.status]} {report.subjects.name}: {report.subjects.detail}"
+    )
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print("\n".join(lines))
+    runner.set_outputs({"verified": "true" if report.ok else "false"})
+    runner.summary(f"### Provenance {'verified' if report.ok else 'NOT verified'}: `{args.provenance.name}`\n\n"
+                   + gha.table(["Check", "Result", "Detail"],
+                               [[c.name, f"{_MARKS[c.status]} {c.status}", c.detail] for c in report.checks]))  # fmt: skip
+    for c in report.checks:
+        if c.status == "not done":
+            runner.warning(f"{c.name}: {c.detail}", title="Verification incomplete")
+    failed = [c for c in report.checks if c.status == "fail"]
+    if failed:
+        raise VerificationError(
+            f"{args.provenance.name} does not verify: "
+            + "; ".join(f"{c.name}: {c.detail}" for c in failed)
+            + ".",
+            "Do not use these artifacts; if you expected them to verify, check the options against how they were built.",
+        )
+    return 0
+
+
 # -- notes ---------------------------------------------------------------------
 
 
@@ -533,7 +712,15 @@ def _run_audit(args: argparse.Namespace, runner: gha.Runner) -> int:
 
 # -- main --------------------------------------------------------------------
 
-COMMANDS = [_add_build, _add_hash, _add_notes, _add_release_page, _add_audit]
+COMMANDS = [
+    _add_build,
+    _add_hash,
+    _add_attest,
+    _add_verify,
+    _add_notes,
+    _add_release_page,
+    _add_audit,
+]
 
 
 def parser() -> _Parser:

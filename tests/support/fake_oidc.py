@@ -51,7 +51,8 @@ def default_claims(
     workflow_ref = f"{repository}/.github/workflows/{workflow}@{ref}"
     claims: dict[str, Any] = {
         "iss": ISSUER,
-        "sub": f"repo:{repository}:" + (f"environment:{environment}" if environment else f"ref:{ref}"),
+        "sub": f"repo:{repository}:"
+        + (f"environment:{environment}" if environment else f"ref:{ref}"),
         "repository": repository,
         "repository_id": "123456",
         "repository_owner": owner,
@@ -111,7 +112,10 @@ class FakeRunnerOidc:
     @property
     def env(self) -> dict[str, str]:
         """The two variables a job with ``id-token: write`` receives."""
-        return {"ACTIONS_ID_TOKEN_REQUEST_URL": self.url, "ACTIONS_ID_TOKEN_REQUEST_TOKEN": self.request_token}
+        return {
+            "ACTIONS_ID_TOKEN_REQUEST_URL": self.url,
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN": self.request_token,
+        }
 
     # -- tokens ----------------------------------------------------------------
 
@@ -120,7 +124,9 @@ class FakeRunnerOidc:
         claims = {**self.claims, "aud": audience, "iat": now, "nbf": now, "exp": now + self.lifetime,
                   "jti": secrets.token_hex(16), **overrides}  # fmt: skip
         header = {"alg": "RS256", "typ": "JWT", "kid": self.kid}
-        signing_input = _b64url(json.dumps(header).encode()) + "." + _b64url(json.dumps(claims).encode())
+        signing_input = (
+            _b64url(json.dumps(header).encode()) + "." + _b64url(json.dumps(claims).encode())
+        )
         signature = self.key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
         return signing_input + "." + _b64url(signature)
 
@@ -131,7 +137,10 @@ class FakeRunnerOidc:
             raise ValueError("not a JWT")
         try:
             self.key.public_key().verify(
-                _unb64url(parts[2]), f"{parts[0]}.{parts[1]}".encode(), padding.PKCS1v15(), hashes.SHA256()
+                _unb64url(parts[2]),
+                f"{parts[0]}.{parts[1]}".encode(),
+                padding.PKCS1v15(),
+                hashes.SHA256(),
             )
         except (InvalidSignature, ValueError) as exc:
             raise ValueError("bad signature") from exc
@@ -148,7 +157,7 @@ class FakeRunnerOidc:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
             def _send(self, status: int, body: dict[str, Any]) -> None:
@@ -159,7 +168,7 @@ class FakeRunnerOidc:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 if fake.fail_with:
                     self._send(fake.fail_with, {"message": "fake failure"})
                     return
@@ -167,7 +176,10 @@ class FakeRunnerOidc:
                 if url.path != "/token":
                     self._send(404, {"message": "Not Found"})
                     return
-                if self.headers.get("Authorization", "").lower() != f"bearer {fake.request_token}".lower():
+                if (
+                    self.headers.get("Authorization", "").lower()
+                    != f"bearer {fake.request_token}".lower()
+                ):
                     self._send(401, {"message": "Unauthorized"})
                     return
                 query = urllib.parse.parse_qs(url.query)

@@ -1,0 +1,220 @@
+"""Signing a provenance Statement: keyless (Sigstore), with a key, or not at all.
+
+Each signer turns the Statement's bytes into one JSON line of
+``multiple.intoto.jsonl``:
+
+- ``sigstore``: a Sigstore bundle v0.3 holding a DSSE envelope, signed with a
+  short-lived Fulcio certificate for the runner's OIDC identity and logged in
+  Rekor (what slsa-github-generator v2.1 and ``actions/attest`` write);
+- ``key``: a DSSE envelope signed by an ECDSA P-256 or Ed25519 key (GitHub
+  Enterprise Server, self-hosted and air-gapped builds, local rehearsals);
+- ``none``: a DSSE envelope with no signatures, only when asked for.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+from .errors import AttestationError, CredentialError, InputError, NetworkError, UsageError
+from .provenance import PAYLOAD_TYPE
+
+SIGNERS = ("sigstore", "key", "none")
+KEY_ENV = "RA_SIGNING_KEY"  # PEM text of the private key, for keys kept in a CI secret
+SIGSTORE_AUDIENCE = "sigstore"
+
+
+@dataclass(frozen=True)
+class Signed:
+    line: str  # one JSON object, no newline
+    identity: str  # who signed, for the summary
+
+
+def unsigned_envelope(payload: bytes) -> dict[str, object]:
+    return {
+        "payload": base64.b64encode(payload).decode(),
+        "payloadType": PAYLOAD_TYPE,
+        "signatures": [],
+    }
+
+
+# -- keys ---------------------------------------------------------------------------------------
+
+
+def load_private_key(
+    path: Path | None, env: Mapping[str, str]
+) -> ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey:
+    """An ECDSA P-256 or Ed25519 private key from a PEM file, else from RA_SIGNING_KEY."""
+    if path is not None:
+        try:
+            pem = path.read_bytes()
+        except OSError as exc:
+            raise InputError(
+                f"The signing key '{path}' cannot be read: {exc.strerror}.",
+                "Pass --key with a PEM private key file.",
+            ) from None
+        where = f"'{path}'"
+    elif env.get(KEY_ENV):
+        pem = env[KEY_ENV].encode()
+        where = KEY_ENV
+    else:
+        raise UsageError(
+            "The key signer needs a private key.",
+            f"Pass --key PEM_FILE, or put the PEM text in the {KEY_ENV} environment variable (a secret on a runner).",
+        )
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except TypeError:
+        raise InputError(
+            f"The signing key in {where} is encrypted.",
+            "Give the key unencrypted, kept in a CI secret or a file only this job can read.",
+        ) from None
+    except (ValueError, UnsupportedAlgorithm):
+        # Deliberately vague: a parser's message could quote key material.
+        raise InputError(
+            f"{where} does not hold a PEM private key.",
+            "Use an ECDSA P-256 or Ed25519 key in PEM (e.g. 'openssl genpkey -algorithm ed25519').",
+        ) from None
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return key
+    if isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, ec.SECP256R1):
+        return key
+    kind = (
+        f"an ECDSA {key.curve.name}"
+        if isinstance(key, ec.EllipticCurvePrivateKey)
+        else f"a {type(key).__name__}"
+    )
+    raise InputError(
+        f"The signing key in {where} is {kind} key.", "Use an ECDSA P-256 or Ed25519 key."
+    )
+
+
+def generate_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def private_pem(key: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def public_pem(key: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def sign_with_key(
+    payload: bytes, key: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+) -> Signed:
+    from securesystemslib.dsse import Envelope
+    from securesystemslib.signer import CryptoSigner  # type: ignore[attr-defined]
+
+    signer = CryptoSigner(key)
+    envelope = Envelope(payload=payload, payload_type=PAYLOAD_TYPE, signatures={})
+    envelope.sign(signer)
+    line = json.dumps(envelope.to_dict(), separators=(",", ":"))
+    return Signed(line, f"key {signer.public_key.keyid[:16]} ({signer.public_key.scheme})")
+
+
+# -- Sigstore -------------------------------------------------------------------------------------
+
+
+def oidc_token(
+    env: Mapping[str, str], mask: Callable[[str], None], audience: str = SIGSTORE_AUDIENCE
+) -> str:
+    """The runner's OIDC token for ``audience``; masked before anything can print it."""
+    from id import AmbientCredentialError, GitHubOidcPermissionCredentialError, detect_credential
+
+    saved = dict(os.environ)
+    os.environ.update(env)  # ``id`` reads the process environment only
+    try:
+        token = detect_credential(audience)
+    except GitHubOidcPermissionCredentialError:
+        raise CredentialError(
+            "This job cannot get an OIDC token: it lacks the 'id-token: write' permission "
+            "(or runs for a pull request from a fork, which never gets one).",
+            "Add 'permissions: {id-token: write}' to the job that signs, or use --signer key.",
+        ) from None
+    except AmbientCredentialError as exc:
+        raise CredentialError(
+            f"The runner refused an OIDC token: {exc}.",
+            "Re-run the job; if it persists, check GitHub's status page.",
+        ) from None
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    if not token:
+        raise UsageError(
+            "Keyless signing needs a CI identity, and none is available here.",
+            "On a laptop use '--signer key --key PEM_FILE', or '--signer none' for an unsigned dry run.",
+        )
+    mask(token)
+    return token
+
+
+def sigstore_sign(payload: bytes, token: str) -> Signed:
+    """Keyless signing with Sigstore's public-good instance (needs the network).
+
+    The one boundary tests replace: everything before it (token, Statement)
+    and after it (writing the line) runs for real.
+    """
+    from sigstore import dsse
+    from sigstore.errors import Error as SigstoreError
+    from sigstore.models import ClientTrustConfig
+    from sigstore.oidc import IdentityError, IdentityToken
+    from sigstore.sign import SigningContext
+
+    try:
+        identity = IdentityToken(token)
+    except IdentityError as exc:
+        raise CredentialError(
+            f"The OIDC token cannot be used for signing: {exc}.", "Re-run the job."
+        ) from None
+    try:
+        context = SigningContext.from_trust_config(ClientTrustConfig.production())
+        with context.signer(identity, cache=True) as signer:
+            bundle = signer.sign_dsse(dsse.Statement(payload))
+    except SigstoreError as exc:
+        raise NetworkError(
+            f"Sigstore could not sign: {exc}.",
+            "Re-run the job; Sigstore's status is at https://status.sigstore.dev.",
+        ) from None
+    except OSError as exc:
+        raise NetworkError(
+            f"Sigstore is unreachable: {exc}.", "Re-run the job when the network is back."
+        ) from None
+    return Signed(
+        json.dumps(json.loads(bundle.to_json()), separators=(",", ":")),
+        f"{identity.identity} ({identity.issuer})",
+    )
+
+
+def sign(
+    payload: bytes,
+    signer: str,
+    *,
+    key_path: Path | None,
+    env: Mapping[str, str],
+    mask: Callable[[str], None],
+    keyless: Callable[[bytes, str], Signed] | None = None,
+) -> Signed:
+    if signer == "none":
+        return Signed(
+            json.dumps(unsigned_envelope(payload), separators=(",", ":")), "UNSIGNED (dry run)"
+        )
+    if signer == "key":
+        return sign_with_key(payload, load_private_key(key_path, env))
+    if signer == "sigstore":
+        token = oidc_token(env, mask)
+        return (keyless or sigstore_sign)(payload, token)
+    raise AttestationError(f"Unknown signer '{signer}'.", f"Use one of: {', '.join(SIGNERS)}.")
