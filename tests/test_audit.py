@@ -502,3 +502,49 @@ def test_github_unreachable_is_a_network_error() -> None:
         "The GitHub API at http://127.0.0.1:9/api/v3 failed for octo/demo"
     )
     assert "--api-url" in err.value.fix
+
+
+# -- the real verifier ------------------------------------------------------------------------
+
+GENERATOR_V21 = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "peer-data"
+    / "slsa-github-generator"
+    / "v2.1.0"
+)
+
+
+def test_real_verifier_returns_the_subjects_of_provenance_built_from_the_tag() -> None:
+    from release_actions.audit import verify_provenance
+
+    data = (GENERATOR_V21 / "binary-linux-amd64-push-v14.2.intoto.jsonl").read_bytes()
+    digests = verify_provenance(data, "slsa-framework/example-package", "v14.2")
+    assert digests == {"376e7e01348585b6e6643bc6663146b9d525d9b41228bf180eaeb4d4a3706caa"}
+
+
+@pytest.mark.parametrize(
+    ("repo_name", "tag", "message"),
+    [
+        (
+            "slsa-framework/example-package",
+            "v14.1",
+            "claims: built from tag v14.2, expected tag v14.1",
+        ),
+        (
+            "octo/demo",
+            "v14.2",
+            "signer identity: signed for source github.com/slsa-framework/example-package",
+        ),
+    ],
+)
+def test_real_verifier_refuses_provenance_of_another_tag_or_repository(
+    repo_name: str, tag: str, message: str
+) -> None:
+    from release_actions.audit import verify_provenance
+
+    data = (GENERATOR_V21 / "binary-linux-amd64-push-v14.2.intoto.jsonl").read_bytes()
+    with pytest.raises(VerificationError) as caught:
+        verify_provenance(data, repo_name, tag)
+    assert message in caught.value.cause
+    assert "release-actions verify --provenance multiple.intoto.jsonl" in caught.value.fix

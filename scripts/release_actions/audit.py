@@ -556,15 +556,25 @@ ProvenanceVerifier = Callable[[bytes, str, str], set[str]]
 
 
 def verify_provenance(data: bytes, repo: str, tag: str) -> set[str]:
-    """Verify provenance with the verify command's code; the subjects' digests.
+    """Verify a release's provenance with the verify command's code; its subjects' digests.
 
-    The verify command has not landed yet: until it does, provenance is
-    reported as unchecked (never as passed) and SHA256SUMS is the evidence.
+    It must have been built from ``repo`` at exactly ``tag``; any failed check
+    (signature, identity, claims) makes the whole file unusable as evidence.
     """
-    raise VerificationError(
-        f"multiple.intoto.jsonl of {repo}@{tag} could not be verified: this version has no provenance verifier yet.",
-        "Attach SHA256SUMS to the release, or audit again with a version that has 'release-actions verify'.",
+    from .verify import FAIL, Expectations, verify
+
+    report = verify(
+        [], data, PROVENANCE_NAME, Expectations(source_uri=f"github.com/{repo}", tag=tag)
     )
+    failed = [c for c in report.checks if c.status == FAIL]
+    if failed:
+        raise VerificationError(
+            f"{PROVENANCE_NAME} of {repo}@{tag} does not verify: "
+            + "; ".join(f"{c.name}: {c.detail}" for c in failed),
+            f"Check it with 'release-actions verify --provenance {PROVENANCE_NAME} --source-uri github.com/{repo} "
+            f"--source-tag {tag} FILES…'; re-attest the release if its provenance is wrong.",
+        )
+    return set().union(*(a.digests for a in report.attestations if a.signed))
 
 
 @dataclass(frozen=True)

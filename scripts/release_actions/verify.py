@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,9 @@ from typing import Any
 from .errors import UsageError, VerificationError
 from .hashing import is_sha256_hex, sha256_file
 from .provenance import PAYLOAD_TYPE, RUNNER_BUILDER_PREFIX, STATEMENT_TYPES, Claims, claims_of
+
+# sigstore logs that its offline trust root will not be updated: that is the point here.
+logging.getLogger("sigstore").setLevel(logging.ERROR)
 
 PASS, FAIL, NOT_DONE = "pass", "fail", "not done"
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
