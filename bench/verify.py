@@ -25,17 +25,46 @@ def one_bundle() -> None:
     medians = compare(
         {
             "sigstore verify github": lambda: run(
-                [sigstore, "verify", "github", "--offline", "--bundle", str(BUNDLE), "--cert-identity", IDENTITY,
-                 "--repository", REPO, "--ref", "refs/tags/v0.0.4a2", DIGEST]
-            ),  # fmt: skip
+                [
+                    sigstore,
+                    "verify",
+                    "github",
+                    "--offline",
+                    "--bundle",
+                    str(BUNDLE),
+                    "--cert-identity",
+                    IDENTITY,
+                    "--repository",
+                    REPO,
+                    "--ref",
+                    "refs/tags/v0.0.4a2",
+                    DIGEST,
+                ]
+            ),
             "release-actions verify": lambda: run(
-                [ours, "verify", DIGEST, "--provenance", str(BUNDLE), "--source-uri", f"github.com/{REPO}",
-                 "--source-tag", "v0.0.4a2", "--workflow", "release.yml"]
-            ),  # fmt: skip
+                [
+                    ours,
+                    "verify",
+                    DIGEST,
+                    "--provenance",
+                    str(BUNDLE),
+                    "--source-uri",
+                    f"github.com/{REPO}",
+                    "--source-tag",
+                    "v0.0.4a2",
+                    "--workflow",
+                    "release.yml",
+                ]
+            ),
         },
         repeat=7,
     )
-    ratio("release-actions / sigstore", medians["release-actions verify"], medians["sigstore verify github"], 1.0)
+    ratio(
+        "release-actions / sigstore",
+        medians["release-actions verify"],
+        medians["sigstore verify github"],
+        1.0,
+    )
 
 
 def thousand_subjects() -> None:
@@ -55,11 +84,32 @@ def thousand_subjects() -> None:
         compare(
             {
                 "attest": lambda: run(
-                    [ours, "attest", "--subjects", str(work / "SHA256SUMS"), "--signer", "key", "--key",
-                     str(work / "k.pem"), "--tag", "v1.0", "--output", str(prov)], cwd=work
-                ),  # fmt: skip
+                    [
+                        ours,
+                        "attest",
+                        "--subjects",
+                        str(work / "SHA256SUMS"),
+                        "--signer",
+                        "key",
+                        "--key",
+                        str(work / "k.pem"),
+                        "--tag",
+                        "v1.0",
+                        "--output",
+                        str(prov),
+                    ],
+                    cwd=work,
+                ),
                 "verify": lambda: run(
-                    [ours, "verify", *digests, "--provenance", str(prov), "--key", str(work / "k.pub")]
+                    [
+                        ours,
+                        "verify",
+                        *digests,
+                        "--provenance",
+                        str(prov),
+                        "--key",
+                        str(work / "k.pub"),
+                    ]
                 ),
             },
             repeat=5,
