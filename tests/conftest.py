@@ -27,7 +27,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     if os.environ.get("RA_TEST_ONLINE") == "1":
         return
-    skip = pytest.mark.skip(reason="needs the internet beyond the package index; set RA_TEST_ONLINE=1")
+    skip = pytest.mark.skip(
+        reason="needs the internet beyond the package index; set RA_TEST_ONLINE=1"
+    )
     for item in items:
         if "online" in item.keywords:
             item.add_marker(skip)

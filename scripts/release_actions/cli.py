@@ -13,7 +13,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from . import __version__, gha
 from .errors import InputError, ReleaseError, UsageError
@@ -335,6 +335,106 @@ def _run_verify(args: argparse.Namespace, runner: gha.Runner) -> int:
             "Do not use these artifacts; if you expected them to verify, check the options against how they were built.",
         )
     return 0
+
+
+# -- run (local rehearsal) ---------------------------------------------------
+
+
+def _add_run(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "run",
+        help="rehearse the whole release locally: build, hash, attest, verify, publish, notes, release page",
+        description="Run every stage of a release with the actions' own code, stopping at the "
+        "first failure. With no options it needs no account and no network: the provenance is "
+        "signed with a key made for the run, the files go to a local folder index, and the "
+        "release page is rendered to Markdown. Everything lands in one folder.",
+    )
+    p.add_argument("project_dir", nargs="?", default=".", type=Path, metavar="PROJECT_DIR")
+    p.add_argument("--tag", help="the tag to rehearse (default: the tag at HEAD)")
+    p.add_argument("--out-dir", type=Path,
+                   help="where everything goes (default: PROJECT_DIR/.release-rehearsal/VERSION)")  # fmt: skip
+    p.add_argument("--repository-url", metavar="URL",
+                   help="publish to this index (TWINE_USERNAME/TWINE_PASSWORD) instead of a local folder")  # fmt: skip
+    p.add_argument("--signer", choices=("key", "none"), default="key",
+                   help="key: a key made for this run (default); none: unsigned")  # fmt: skip
+    p.add_argument("--github", action="store_true",
+                   help="create the draft release on GitHub for real (GITHUB_TOKEN from the environment)")  # fmt: skip
+    p.add_argument(
+        "--allow-dirty", action="store_true", help="rehearse a work tree with uncommitted changes"
+    )
+    p.set_defaults(handler=_run_run)
+
+
+def _run_run(args: argparse.Namespace, runner: gha.Runner) -> int:
+    from .rehearsal import Options, StageFailed, rehearse
+
+    options = Options(
+        project=args.project_dir, tag=args.tag, out_dir=args.out_dir, repository_url=args.repository_url,
+        signer=args.signer, github=args.github, allow_dirty=args.allow_dirty,
+    )  # fmt: skip
+    token = runner.env.get("GITHUB_TOKEN", "").strip()
+    runner.mask(token)
+    for name in ("TWINE_PASSWORD",):
+        runner.mask(runner.env.get(name, "").strip())
+    try:
+        run = rehearse(
+            options, env=runner.env, log=runner.info,
+            warn=lambda m: runner.warning(m, title="Rehearsal"),
+            publish_remote=_publish_for_rehearsal(runner),
+            release_remote=_release_for_rehearsal(runner, token),
+        )  # fmt: skip
+    except StageFailed as failure:
+        _print_rehearsal(failure.rehearsal, runner)
+        raise
+    _print_rehearsal(run, runner)
+    print(f"\nRehearsal of {run.tag} passed: everything is in {_rel(run.out_dir)}")
+    if run.index_url.startswith("file:"):
+        print(
+            f"Try it: pip install --index-url {run.index_url} {run.files[0].name.split('-')[0]}=={run.version}"
+        )
+    return 0
+
+
+def _print_rehearsal(run: object, runner: gha.Runner) -> None:
+    from .rehearsal import Rehearsal
+
+    assert isinstance(run, Rehearsal)
+    rows = [[s.name, s.result, f"{s.seconds:.2f} s", s.output or s.message] for s in run.stages]
+    widths = [
+        max(len(r[i]) for r in [["stage", "result", "time", "output"], *rows]) for i in range(3)
+    ]
+    print()
+    for row in [["stage", "result", "time", "output"], *rows]:
+        print("  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row)))
+    runner.summary(
+        f"### Release rehearsal of {run.tag}\n\n"
+        + gha.table(["Stage", "Result", "Time", "Output"], rows)
+    )
+
+
+def _publish_for_rehearsal(runner: gha.Runner) -> Callable[..., tuple[list[str], list[str]]] | None:
+    """Publishing to a real index (run --repository-url): the publish command's code."""
+    return None
+
+
+def _release_for_rehearsal(runner: gha.Runner, token: str) -> Callable[[Any, str], str]:
+    """Makes the draft release for real (run --github), from the rehearsal's request."""
+
+    def create(request: Any, repo: str) -> str:
+        from .errors import CredentialError
+        from .release_page import DEFAULT_API_URL, Settings, Target, make_release
+
+        if not token:
+            raise CredentialError(
+                "--github needs GITHUB_TOKEN.",
+                "Export a token with 'contents: write', or leave out --github.",
+            )
+        target = Target(runner.env.get("GITHUB_API_URL") or DEFAULT_API_URL, repo, token)
+        return make_release(
+            target, request, settings=Settings.from_env(runner.env), log=runner.info
+        ).html_url
+
+    return create
 
 
 # -- notes ---------------------------------------------------------------------
@@ -713,6 +813,7 @@ def _run_audit(args: argparse.Namespace, runner: gha.Runner) -> int:
 # -- main --------------------------------------------------------------------
 
 COMMANDS = [
+    _add_run,
     _add_build,
     _add_hash,
     _add_attest,

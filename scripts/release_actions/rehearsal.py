@@ -1,0 +1,463 @@
+"""``release-actions run``: the whole release rehearsed locally, with the actions' own code.
+
+build (+ checks) → hash → attest → verify → notes → release page → publish, in
+that order, stopping at the first failure (publishing, the one step that cannot
+be undone, comes last). Everything goes under one folder
+(default ``PROJECT/.release-rehearsal/<version>/``) with a README saying what
+is where. Defaults need no account and no network: the provenance is signed
+with a key made for this run (its public half is kept beside it), the
+distributions are published to a PEP 503 folder index that pip can install
+from, and the release page is rendered to Markdown.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.version import Version
+
+from .errors import InputError, ReleaseError, UsageError
+from .hashing import Subject
+from .release_page import Request
+
+MARKER = ".release-rehearsal"  # marks a folder this command made and may empty again
+DEFAULT_DIR = ".release-rehearsal"
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Options:
+    project: Path
+    tag: str | None = None
+    out_dir: Path | None = None
+    repository_url: str | None = None
+    signer: str = "key"
+    github: bool = False
+    allow_dirty: bool = False
+
+
+@dataclass
+class StageReport:
+    name: str
+    result: str  # ok | warning | failed | not run
+    seconds: float = 0.0
+    output: str = ""
+    message: str = ""
+
+
+@dataclass
+class Rehearsal:
+    """What a run did, stage by stage, and where it left things."""
+
+    tag: str
+    version: Version
+    out_dir: Path
+    stages: list[StageReport] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    files: list[Subject] = field(default_factory=list)
+    index_url: str = ""
+    release_url: str = ""
+
+    @property
+    def failed(self) -> StageReport | None:
+        return next((s for s in self.stages if s.result == "failed"), None)
+
+
+class StageFailed(ReleaseError):
+    """A stage failed: names the stage, keeps the cause and fix of the underlying error."""
+
+    def __init__(self, stage: str, error: ReleaseError, rehearsal: Rehearsal) -> None:
+        super().__init__(
+            f"The rehearsal stopped at '{stage}': {error.cause}",
+            error.fix,
+            details=f"Everything made before it is in {rehearsal.out_dir} (see README.md there).",
+        )
+        self.rehearsal = rehearsal
+        self.title = f"Rehearsal failed: {stage}"
+        self.anchor = error.anchor
+        self.exit_code = 1 if error.exit_code == 2 else error.exit_code
+        self.error = error
+
+
+# -- before the first stage ------------------------------------------------------------------
+
+
+def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "-C", str(project), *args], capture_output=True, text=True, check=False
+    )
+
+
+def resolve_tag(project: Path, tag: str | None) -> str:
+    """--tag, else the tag at HEAD; a rehearsal before tagging names the tag it will push."""
+    if tag:
+        return tag
+    at_head = _git(project, "tag", "--points-at", "HEAD")
+    tags = sorted(at_head.stdout.split()) if at_head.returncode == 0 else []
+    if len(tags) == 1:
+        return tags[0]
+    if len(tags) > 1:
+        raise InputError(
+            f"HEAD carries several tags ({', '.join(tags)}).",
+            "Say which one is the release with --tag.",
+        )
+    described = _git(project, "describe", "--tags", "--abbrev=0")
+    hint = f" (the last tag is {described.stdout.strip()})" if described.returncode == 0 else ""
+    raise InputError(
+        f"No git tag points at HEAD{hint}, and no --tag was given.",
+        "Pass the tag you are about to push, e.g. '--tag v1.2.3', or tag the commit first.",
+    )
+
+
+def dirty_files(project: Path, out_dir: Path) -> list[str]:
+    """Uncommitted changes in the project, leaving out the rehearsal folder itself."""
+    exclude: list[str] = []
+    with suppress(ValueError):
+        exclude = [f":(exclude){out_dir.resolve().relative_to(project.resolve())}"]
+    result = _git(project, "status", "--porcelain", "--untracked-files=normal", "--", ".", *exclude)
+    if result.returncode != 0:
+        return []  # not a git checkout: nothing to compare with
+    return [line[3:] for line in result.stdout.splitlines() if line.strip()]
+
+
+def prepare_out_dir(out_dir: Path) -> None:
+    """Empty a folder an earlier rehearsal made; refuse to touch anything else."""
+    if out_dir.exists():
+        if not out_dir.is_dir() or out_dir.is_symlink():
+            raise InputError(f"'{out_dir}' exists and is not a folder.", "Pass another --out-dir.")
+        if any(out_dir.iterdir()) and not (out_dir / MARKER).is_file():
+            raise InputError(
+                f"'{out_dir}' is not empty and was not made by a rehearsal.",
+                "Pass an empty or new --out-dir; nothing in this folder was touched.",
+            )
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    (out_dir / MARKER).write_text("Made by 'release-actions run'; emptied by the next run.\n")
+    # Keeps the folder out of 'git status' and out of VCS-driven sdists.
+    (out_dir / ".gitignore").write_text("*\n")
+
+
+# -- the stages ------------------------------------------------------------------------------------
+
+
+def rehearse(
+    options: Options,
+    *,
+    env: Mapping[str, str],
+    log: Log,
+    warn: Log,
+    publish_remote: Callable[[list[Path], str, Path, Log], tuple[list[str], list[str]]]
+    | None = None,
+    release_remote: Callable[[Request, str], str] | None = None,
+) -> Rehearsal:
+    """Run every stage; raise StageFailed at the first failure (the report is on the error)."""
+    from .build import check_project
+    from .versions import version_from_tag
+
+    project = options.project
+    check_project(project)
+    tag = resolve_tag(project, options.tag)
+    version = version_from_tag(tag)
+    out_dir = (options.out_dir or project / DEFAULT_DIR / str(version)).absolute()
+    dirty = dirty_files(project, out_dir)
+    if dirty:
+        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
+        if not options.allow_dirty:
+            raise InputError(
+                f"The work tree has uncommitted changes ({shown}): the rehearsal would not be of what you tag.",
+                "Commit or stash them, or pass --allow-dirty to rehearse the work tree as it is.",
+            )
+        warn(f"Rehearsing a work tree with uncommitted changes ({shown}).")
+    prepare_out_dir(out_dir)
+    run = Rehearsal(tag, version, out_dir)
+    state: dict[str, object] = {}
+    stages: list[tuple[str, Callable[[], tuple[str, str]]]] = [
+        ("build", lambda: _build(run, project, options.allow_dirty, log, state)),
+        ("hash", lambda: _hash(run, state)),
+        ("attest", lambda: _attest(run, project, options.signer, state)),
+        ("verify", lambda: _verify(run, options.signer, state)),
+        # Publishing cannot be undone, so it comes last: notes and the (draft)
+        # release page fail cheaply first, as in the release templates.
+        ("notes", lambda: _notes(run, project, env, state)),
+        ("release page", lambda: _release_page(run, options.github, release_remote, state)),
+        ("publish", lambda: _publish(run, options.repository_url, publish_remote, log)),
+    ]
+    for number, (name, stage) in enumerate(stages, 1):
+        start = time.perf_counter()
+        try:
+            output, message = stage()
+        except ReleaseError as error:
+            seconds = time.perf_counter() - start
+            run.stages.append(StageReport(name, "failed", seconds, "", error.cause))
+            run.stages += [StageReport(n, "not run") for n, _ in stages[number:]]
+            _write_index(run)
+            log(f"[{number}/{len(stages)}] {name:<12} failed  {seconds:6.2f} s")
+            raise StageFailed(name, error, run) from error
+        seconds = time.perf_counter() - start
+        result = "warning" if message else "ok"
+        if message:
+            run.warnings.append(f"{name}: {message}")
+            warn(f"{name}: {message}")
+        run.stages.append(StageReport(name, result, seconds, output, message))
+        log(f"[{number}/{len(stages)}] {name:<12} {result:<7} {seconds:6.2f} s  {output}")
+    _write_index(run)
+    return run
+
+
+@contextmanager
+def source_tree(project: Path, allow_dirty: bool) -> Iterator[tuple[Path, str]]:
+    """A checkout to build from, as CI would have it: (its project folder, what it is).
+
+    In a git work tree: a temporary worktree of HEAD (plus, with --allow-dirty, the
+    uncommitted changes), so neither ignored files nor the rehearsal folder can
+    slip into an sdist, and the build leaves nothing behind in the project.
+    Outside git: the project folder itself.
+    """
+    top = _git(project, "rev-parse", "--show-toplevel")
+    if (
+        top.returncode != 0
+        or not _git(project, "rev-parse", "--verify", "-q", "HEAD").stdout.strip()
+    ):
+        yield project, "the project folder (not a git checkout)"
+        return
+    root = Path(top.stdout.strip())
+    inside = project.resolve().relative_to(root.resolve())
+    with tempfile.TemporaryDirectory(prefix="release-rehearsal-") as tmp:
+        checkout = Path(tmp) / "checkout"
+        added = _git(root, "worktree", "add", "--detach", "--quiet", str(checkout), "HEAD")
+        if added.returncode != 0:
+            raise InputError(
+                f"git could not make a clean checkout to build from: {added.stderr.strip()}",
+                "Run 'git worktree prune' and try again.",
+            )
+        try:
+            what = "a clean checkout of HEAD"
+            if allow_dirty:
+                _copy_changes(root, checkout)
+                what = "HEAD with the uncommitted changes"
+            yield checkout / inside, what
+        finally:
+            _git(root, "worktree", "remove", "--force", str(checkout))
+
+
+def _copy_changes(root: Path, checkout: Path) -> None:
+    """Bring modified, added and untracked (not ignored) files over; drop deleted ones."""
+    changed = _git(root, "ls-files", "-z", "--modified", "--others", "--exclude-standard")
+    deleted = set(_git(root, "ls-files", "-z", "--deleted").stdout.split("\0")) - {""}
+    for name in sorted(set(changed.stdout.split("\0")) - {""}):
+        target = checkout / name
+        if name in deleted:
+            target.unlink(missing_ok=True)
+        elif (
+            (root / name).is_file()
+            and MARKER not in Path(name).parts
+            and DEFAULT_DIR not in Path(name).parts
+        ):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / name, target)
+
+
+def _build(
+    run: Rehearsal, project: Path, allow_dirty: bool, log: Log, state: dict[str, object]
+) -> tuple[str, str]:
+    from .build import build
+
+    with source_tree(project, allow_dirty) as (source, what):
+        log(f"building {what}")
+        result = build(
+            source, run.out_dir / "dist", expected_version=run.version, clean=True, log=log
+        )
+    state["build"] = result
+    state["name"] = result.name
+    return f"dist/ ({', '.join(p.name for p in result.artifacts)}) from {what}", ""
+
+
+def _hash(run: Rehearsal, state: dict[str, object]) -> tuple[str, str]:
+    from .build import BuildResult
+    from .files import write_atomic
+    from .hashing import format_sums, hash_files
+
+    result = state["build"]
+    assert isinstance(result, BuildResult)
+    run.files = hash_files(result.artifacts)
+    write_atomic(run.out_dir / "SHA256SUMS", format_sums(run.files).encode())
+    return "SHA256SUMS", ""
+
+
+def _attest(
+    run: Rehearsal, project: Path, signer: str, state: dict[str, object]
+) -> tuple[str, str]:
+    from .files import write_atomic
+    from .provenance import context_from_git, make_statement, statement_bytes
+    from .signing import Signed, generate_key, public_pem, sign_with_key, unsigned_envelope
+
+    ctx = context_from_git(project, run.tag)
+    payload = statement_bytes(make_statement(run.files, ctx))
+    folder = run.out_dir / "provenance"
+    folder.mkdir()
+    if signer == "none":
+        signed = Signed(json.dumps(unsigned_envelope(payload), separators=(",", ":")), "unsigned")
+        message = "unsigned provenance (--signer none): verify only checks its subjects"
+    else:
+        # A key for this run only: its private half never touches the disk.
+        key = generate_key()
+        signed = sign_with_key(payload, key)
+        pem = public_pem(key)
+        write_atomic(folder / "rehearsal-key.pub.pem", pem)
+        state["public_key"] = pem
+        message = ""
+    write_atomic(folder / "multiple.intoto.jsonl", (signed.line + "\n").encode())
+    state["source_uri"] = f"github.com/{ctx.repository}" if ctx.repository else ""
+    label = "rehearsal key, provenance/rehearsal-key.pub.pem" if signer != "none" else "UNSIGNED"
+    return f"provenance/multiple.intoto.jsonl ({label})", message
+
+
+def _verify(run: Rehearsal, signer: str, state: dict[str, object]) -> tuple[str, str]:
+    from .errors import VerificationError
+    from .verify import FAIL, Artifact, Expectations, verify
+
+    data = (run.out_dir / "provenance" / "multiple.intoto.jsonl").read_bytes()
+    key = state.get("public_key")
+    expect = Expectations(
+        source_uri=str(state.get("source_uri", "")),
+        tag=run.tag,
+        public_key_pem=key if isinstance(key, bytes) else None,
+        allow_unsigned=signer == "none",
+    )
+    artifacts = [Artifact(s.name, s.sha256) for s in run.files]
+    report = verify(artifacts, data, "multiple.intoto.jsonl", expect)
+    failed = [c for c in report.checks if c.status == FAIL]
+    if failed:
+        raise VerificationError(
+            "the provenance just made does not verify: "
+            + "; ".join(f"{c.name}: {c.detail}" for c in failed),
+            "This is a bug in release-actions: please report it with the rehearsal folder.",
+        )
+    passed = sum(1 for c in report.checks if c.status == "pass")
+    return f"{passed} check(s) passed, {len(artifacts)} artifact(s) match", ""
+
+
+def _publish(
+    run: Rehearsal,
+    repository_url: str | None,
+    remote: Callable[[list[Path], str, Path, Log], tuple[list[str], list[str]]] | None,
+    log: Log,
+) -> tuple[str, str]:
+    from .local_index import publish_to_folder
+
+    files = [s.path for s in run.files if s.path is not None]
+    if repository_url:
+        if remote is None:
+            raise UsageError(
+                "Publishing to an index is not available here.", "Leave out --repository-url."
+            )
+        uploaded, skipped = remote(files, repository_url, run.out_dir / "SHA256SUMS", log)
+        run.index_url = repository_url
+        note = f"{len(skipped)} already there" if skipped else ""
+        return f"{repository_url} ({len(uploaded)} uploaded)", note
+    result = publish_to_folder(files, run.out_dir / "index" / "simple")
+    run.index_url = result.index_url
+    return (
+        f"index/simple/ ({len(result.uploaded)} file(s); pip install --index-url {result.index_url})",
+        "",
+    )
+
+
+def _notes(
+    run: Rehearsal, project: Path, env: Mapping[str, str], state: dict[str, object]
+) -> tuple[str, str]:
+    from .changelog import DEFAULT_SERVER, extract, find_changelog
+    from .files import write_atomic
+
+    changelog = find_changelog(project)
+    repo = str(state.get("source_uri", "")).removeprefix("github.com/") or None
+    notes = extract(
+        changelog, run.version, repo=repo, server_url=env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER
+    )
+    write_atomic(run.out_dir / "notes.md", notes.markdown.encode())
+    state["notes"] = notes.markdown
+    state["repo"] = repo
+    message = ""
+    if notes.released is False:
+        message = (
+            f"{changelog.name} still marks {run.version} as unreleased; "
+            "replace 'Unreleased' with 'Released <date>' before tagging"
+        )
+    return f"notes.md (from {changelog.name})", message
+
+
+def _release_page(
+    run: Rehearsal,
+    github: bool,
+    remote: Callable[[Request, str], str] | None,
+    state: dict[str, object],
+) -> tuple[str, str]:
+    from .files import write_atomic
+    from .hashing import hash_files
+    from .release_page import render_preview
+    from .versions import is_prerelease
+
+    sidecars = [run.out_dir / "SHA256SUMS", run.out_dir / "provenance" / "multiple.intoto.jsonl"]
+    request = Request(
+        tag=run.tag,
+        version=run.version,
+        name=run.tag,
+        notes=str(state["notes"]),
+        draft=True,
+        prerelease=is_prerelease(run.version),
+        files=[*run.files, *hash_files(sidecars)],
+    )
+    repo = state.get("repo")
+    write_atomic(
+        run.out_dir / "release-page.md",
+        render_preview(request, str(repo) if repo else None).encode(),
+    )
+    if github:
+        if remote is None or not repo:
+            raise UsageError(
+                "--github needs the repository (a GitHub 'origin' remote) and GITHUB_TOKEN.",
+                "Add the remote, export GITHUB_TOKEN, or leave out --github.",
+            )
+        run.release_url = remote(request, str(repo))
+        return f"draft release {run.release_url} (preview in release-page.md)", ""
+    return "release-page.md (preview; --github makes the draft)", ""
+
+
+# -- the folder's index -------------------------------------------------------------------------------
+
+
+def _write_index(run: Rehearsal) -> None:
+    from .files import write_atomic
+
+    lines = [
+        f"# Release rehearsal of {run.tag}",
+        "",
+        "Made by `release-actions run`; the next run empties this folder.",
+        "",
+        "| stage | result | time | output |",
+        "| --- | --- | --- | --- |",
+    ]
+    for s in run.stages:
+        detail = s.output or s.message
+        lines.append(f"| {s.name} | {s.result} | {s.seconds:.2f} s | {detail.replace('|', '/')} |")
+    lines += [
+        "",
+        "- `dist/`: the sdist and wheel, built and checked",
+        "- `SHA256SUMS`: their sha256, as `sha256sum` prints them",
+        "- `provenance/multiple.intoto.jsonl`: SLSA v1 provenance, signed with a key made for this run "
+        "(`provenance/rehearsal-key.pub.pem`); a rehearsal signature, not a release one",
+        "- `index/simple/`: a PEP 503 package index holding the files (when no --repository-url was given)",
+        "- `notes.md`: the change log's section for the version, as GitHub Markdown",
+        "- `release-page.md`: the release page as the release-page action would make it",
+        "",
+    ]
+    write_atomic(run.out_dir / "README.md", "\n".join(lines).encode())
