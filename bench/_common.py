@@ -6,6 +6,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -57,3 +58,28 @@ def ratio(label: str, ours: float, theirs: float, goal: float) -> None:
     r = ours / theirs
     verdict = "meets" if r <= goal else "MISSES"
     print(f"  ratio {label}: {r:.2f}x  (goal <= {goal}x: {verdict})")
+
+
+def fetch(spec: str, dest: Path) -> Path:
+    """The unpacked sdist of NAME==VERSION from the package index: a real project's source."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "-d",
+            str(dest),
+            spec,
+        ],
+        check=True,
+    )
+    (archive,) = dest.glob("*.tar.gz")
+    with tarfile.open(archive) as tf:
+        tf.extractall(dest / "src", filter="data")
+    (src,) = (dest / "src").iterdir()
+    return src

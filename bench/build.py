@@ -7,37 +7,11 @@ Usage: python bench/build.py [NAME==VERSION]   (default flask==3.1.0)
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
-import tarfile
 import tempfile
 from pathlib import Path
 
-from _common import compare, ratio, run, tool
-
-
-def fetch(spec: str, dest: Path) -> Path:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "-q",
-            "--no-deps",
-            "--no-binary",
-            ":all:",
-            "-d",
-            str(dest),
-            spec,
-        ],
-        check=True,
-    )
-    (archive,) = dest.glob("*.tar.gz")
-    with tarfile.open(archive) as tf:
-        tf.extractall(dest / "src", filter="data")
-    (src,) = (dest / "src").iterdir()
-    return src
+from _common import compare, fetch, ratio, run, tool
 
 
 def main() -> None:
