@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# In: RA_PYTHON, RA_INPUT_SUBJECTS (text) | RA_INPUT_SUBJECTS_FILE | RA_INPUT_FILES (lines),
+#     RA_INPUT_SIGNER, RA_INPUT_OUTPUT, RA_SIGNING_KEY (secret, read by the CLI itself)
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+args=(attest "--signer=$RA_INPUT_SIGNER")
+if [ -n "${RA_INPUT_OUTPUT:-}" ]; then args+=("--output=$RA_INPUT_OUTPUT"); fi
+if [ -n "${RA_INPUT_SUBJECTS:-}" ]; then
+  printf '%s\n' "$RA_INPUT_SUBJECTS" | ra "${args[@]}" --subjects=-
+elif [ -n "${RA_INPUT_SUBJECTS_FILE:-}" ]; then
+  ra "${args[@]}" "--subjects=$RA_INPUT_SUBJECTS_FILE"
+else
+  lines RA_INPUT_FILES
+  ra "${args[@]}" -- ${LINES[@]+"${LINES[@]}"}
+fi

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# In: RA_PYTHON, RA_INPUT_PROJECT_DIR, RA_INPUT_OUT_DIR, RA_INPUT_TAG, RA_INPUT_DISTS
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+args=(build "--out-dir=${RA_INPUT_OUT_DIR:-$RA_INPUT_PROJECT_DIR/dist}")
+tag=$(pushed_tag "${RA_INPUT_TAG:-}")
+if [ -n "$tag" ]; then args+=("--tag=$tag"); fi
+case "${RA_INPUT_DISTS:-both}" in
+  both) ;;
+  sdist) args+=(--sdist) ;;
+  wheel) args+=(--wheel) ;;
+  *)
+    echo "::error title=Invalid input::dists must be both, sdist or wheel, not '$RA_INPUT_DISTS'."
+    exit 1
+    ;;
+esac
+ra "${args[@]}" -- "$RA_INPUT_PROJECT_DIR"

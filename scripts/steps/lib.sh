@@ -1,0 +1,38 @@
+# Shared by the step scripts: read an action's inputs (RA_INPUT_*) into CLI arguments.
+# Inputs never pass through ${{ }} into a script: each arrives as an environment
+# variable and reaches the CLI as one argument, so nothing in it is ever parsed
+# by the shell.
+
+# lines VAR: the non-empty lines of $VAR, trimmed, into the array LINES.
+lines() {
+  LINES=()
+  local line
+  while IFS= read -r line; do
+    line=${line#"${line%%[![:space:]]*}"}
+    line=${line%"${line##*[![:space:]]}"}
+    if [ -n "$line" ]; then LINES+=("$line"); fi
+  done <<<"${!1}"
+}
+
+# boolean NAME VALUE: fail with an annotation unless VALUE is true or false.
+boolean() {
+  case "$2" in
+    true | false) ;;
+    *)
+      echo "::error title=Invalid input::$1 must be true or false, not '$2'."
+      exit 1
+      ;;
+  esac
+}
+
+# pushed_tag: the tag given, else the pushed tag on a tag push, else nothing.
+pushed_tag() {
+  local tag=${1:-}
+  if [ -z "$tag" ] && [ "${GITHUB_REF_TYPE:-}" = tag ]; then tag=${GITHUB_REF_NAME:-}; fi
+  if [ -z "$tag" ] && [ "${GITHUB_REF#refs/tags/}" != "${GITHUB_REF:-}" ]; then tag=${GITHUB_REF#refs/tags/}; fi
+  printf '%s' "$tag"
+}
+
+ra() {
+  "$RA_PYTHON" -I -m release_actions "$@"
+}
