@@ -506,6 +506,9 @@ def _run_notes(args: argparse.Namespace, runner: gha.Runner) -> int:
     if args.output:
         outputs["notes-file"] = _rel(args.output.absolute())
     runner.set_outputs(outputs)
+    runner.summary(
+        f"### Release notes for {args.notes_version} (from {changelog.name})\n\n{markdown}"
+    )
     return 0
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import glob
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -115,9 +116,20 @@ class Report:
 
 
 def artifacts_from_args(values: Sequence[str]) -> list[Artifact]:
-    """Files, or digests written ``sha256:<64 hex>`` for files the user does not hold."""
+    """Files (or globs), or digests written ``sha256:<64 hex>`` for files the user does not hold."""
     artifacts = []
+    expanded: list[str] = []
     for value in values:
+        if glob.has_magic(value) and not value.startswith("sha256:"):
+            matches = sorted(m for m in glob.glob(value) if Path(m).is_file())
+            if not matches:
+                raise UsageError(
+                    f"'{value}' matches no files.", "Pass the files the provenance describes."
+                )
+            expanded += matches
+        else:
+            expanded.append(value)
+    for value in expanded:
         if value.startswith("sha256:"):
             digest = value[7:].lower()
             if not is_sha256_hex(digest):

@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 STAND_INS = ROOT / "tests" / "act" / "stand-ins"
 OWNER_REPO = "octo/release-actions"
+TEMPLATE_REPO = "release-actions/release-actions"
 
 # Remote actions the suite uses, pinned exactly as in the action.yml files.
 PINS = {
@@ -154,6 +155,8 @@ def run_workflow(
         "-P", "ubuntu-latest=-self-hosted", "-P", "macos-latest=-self-hosted",
         "-P", "windows-latest=-self-hosted",
         "--local-repository", f"{OWNER_REPO}@v1={ROOT}",
+        # The starter templates name the suite by its published home.
+        "--local-repository", f"{TEMPLATE_REPO}@v1={ROOT}",
     ]  # fmt: skip
     for stand_in, pin in PINS.items():
         cmd += ["--local-repository", f"{pin}={STAND_INS / stand_in}"]
