@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,36 +128,16 @@ def sign_with_key(
 # -- Sigstore -------------------------------------------------------------------------------------
 
 
-def oidc_token(
-    env: Mapping[str, str], mask: Callable[[str], None], audience: str = SIGSTORE_AUDIENCE
-) -> str:
-    """The runner's OIDC token for ``audience``; masked before anything can print it."""
-    from id import AmbientCredentialError, GitHubOidcPermissionCredentialError, detect_credential
+def oidc_token(env: Mapping[str, str], mask: Callable[[str], None], audience: str = SIGSTORE_AUDIENCE) -> str:
+    """The runner's OIDC token for Sigstore; masked before anything can print it."""
+    from .oidc import runner_token
 
-    saved = dict(os.environ)
-    os.environ.update(env)  # ``id`` reads the process environment only
-    try:
-        token = detect_credential(audience)
-    except GitHubOidcPermissionCredentialError:
-        raise CredentialError(
-            "This job cannot get an OIDC token: it lacks the 'id-token: write' permission "
-            "(or runs for a pull request from a fork, which never gets one).",
-            "Add 'permissions: {id-token: write}' to the job that signs, or use --signer key.",
-        ) from None
-    except AmbientCredentialError as exc:
-        raise CredentialError(
-            f"The runner refused an OIDC token: {exc}.",
-            "Re-run the job; if it persists, check GitHub's status page.",
-        ) from None
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    if not token:
+    token = runner_token(env, mask, audience, does="signs")
+    if token is None:
         raise UsageError(
             "Keyless signing needs a CI identity, and none is available here.",
             "On a laptop use '--signer key --key PEM_FILE', or '--signer none' for an unsigned dry run.",
         )
-    mask(token)
     return token
 
 

@@ -1,0 +1,180 @@
+"""The runner's OIDC identity, and PyPI Trusted Publishing's exchange of it for an upload token.
+
+Trusted Publishing: GET ``{index}/_/oidc/audience``, ask the runner for a token
+with that audience, POST it to ``{index}/_/oidc/mint-token``, and use the
+short-lived API token that comes back (masked before anything can print it).
+Failures name what PyPI matches, so the publisher settings can be fixed.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import urllib.parse
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from .errors import CredentialError, NetworkError, UsageError
+
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+TIMEOUT = 30
+
+FIX_PERMISSION = (
+    "Add 'permissions: id-token: write' to the job that {does} (and nothing else: "
+    "other jobs need not hold it)."
+)
+
+
+def runner_token(
+    env: Mapping[str, str], mask: Callable[[str], None], audience: str, *, does: str
+) -> str | None:
+    """The runner's OIDC token for ``audience``, masked; None off a CI runner."""
+    from id import AmbientCredentialError, GitHubOidcPermissionCredentialError, detect_credential
+
+    saved = dict(os.environ)
+    os.environ.update(env)  # ``id`` reads the process environment only
+    try:
+        token = detect_credential(audience)
+    except GitHubOidcPermissionCredentialError:
+        if env.get("GITHUB_EVENT_NAME") in ("pull_request", "pull_request_target") and _from_fork(env):
+            raise CredentialError(
+                "This job runs for a pull request from a fork, and GitHub never gives those an OIDC token.",
+                "Release from a tag push or a workflow in the repository itself, not from a fork's pull request.",
+            ) from None
+        raise CredentialError(
+            "This job cannot get an OIDC token: it lacks the 'id-token: write' permission.",
+            FIX_PERMISSION.format(does=does),
+        ) from None
+    except AmbientCredentialError as exc:
+        raise CredentialError(
+            f"The runner refused an OIDC token: {exc}.", "Re-run the job; if it persists, check GitHub's status page."
+        ) from None
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    if token:
+        mask(token)
+    return token or None
+
+
+def _from_fork(env: Mapping[str, str]) -> bool:
+    path = env.get("GITHUB_EVENT_PATH")
+    if not path:
+        return False
+    try:
+        event = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    head = ((event.get("pull_request") or {}).get("head") or {}).get("repo") or {}
+    base = ((event.get("pull_request") or {}).get("base") or {}).get("repo") or {}
+    return bool(head) and head.get("full_name") != base.get("full_name")
+
+
+def unverified_claims(token: str) -> dict[str, Any]:
+    """A JWT's claims, read without checking the signature (only to explain a refusal)."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def index_base(repository_url: str) -> str:
+    """Where an upload endpoint's index serves its other APIs (``/_/oidc``, ``/pypi``, ``/simple``)."""
+    url = urllib.parse.urlsplit(repository_url)
+    if url.hostname == "upload.pypi.org":
+        return "https://pypi.org"
+    path = url.path.rstrip("/")
+    path = path.removesuffix("/legacy")
+    return urllib.parse.urlunsplit((url.scheme, url.netloc, path, "", "")).rstrip("/")
+
+
+def publisher_hint(claims: Mapping[str, Any], project: str, base: str) -> str:
+    """What PyPI matches, and the publisher form prefilled with it."""
+    repository = str(claims.get("repository", ""))
+    owner, _, repo = repository.partition("/")
+    workflow_ref = str(claims.get("job_workflow_ref") or claims.get("workflow_ref") or "")
+    workflow = workflow_ref.split("@", 1)[0].rsplit("/", 1)[-1]
+    environment = str(claims.get("environment", ""))
+    lines = [
+        f"repository: {repository or '-'}",
+        f"workflow: {workflow or '-'} ({workflow_ref or 'no workflow ref'})",
+        f"environment: {environment or '(none)'}",
+        f"ref: {claims.get('ref', '-')}",
+    ]
+    query = {"provider": "github", "owner": owner, "repository": repo, "workflow_filename": workflow}
+    if environment:
+        query["environment"] = environment
+    host = base if base.startswith(("https://pypi.org", "https://test.pypi.org")) else "https://pypi.org"
+    link = f"{host}/manage/project/{project}/settings/publishing/?{urllib.parse.urlencode(query)}"
+    return "; ".join(lines) + f". Add or correct the trusted publisher: {link}"
+
+
+def mint_token(
+    repository_url: str,
+    project: str,
+    env: Mapping[str, str],
+    mask: Callable[[str], None],
+    session: requests.Session | None = None,
+) -> str:
+    """Trusted Publishing: an upload token for ``repository_url`` in exchange for the job's identity."""
+    http = session or requests.Session()
+    base = index_base(repository_url)
+    try:
+        answer = http.get(f"{base}/_/oidc/audience", timeout=TIMEOUT)
+    except requests.RequestException as exc:
+        raise NetworkError(f"{base} is unreachable: {type(exc).__name__}.", "Check the repository URL; re-run the job.") from None
+    if answer.status_code in (403, 404) or not answer.ok:
+        raise CredentialError(
+            f"{base} does not offer Trusted Publishing (GET /_/oidc/audience answered HTTP {answer.status_code}).",
+            "Use an API token for this index instead: pass it as TWINE_PASSWORD (a secret), with TWINE_USERNAME=__token__.",
+        )
+    try:
+        audience = str(answer.json()["audience"])
+    except (ValueError, KeyError, TypeError):
+        raise CredentialError(
+            f"{base}/_/oidc/audience did not answer with an audience.",
+            "Check that the repository URL is the index's upload URL.",
+        ) from None
+    token = runner_token(env, mask, audience, does="publishes")
+    if token is None:
+        raise UsageError(
+            "Trusted Publishing needs a CI identity, and none is available here.",
+            "Set TWINE_USERNAME and TWINE_PASSWORD (an API token) to publish from this machine.",
+        )
+    try:
+        minted = http.post(f"{base}/_/oidc/mint-token", json={"token": token}, timeout=TIMEOUT)
+    except requests.RequestException as exc:
+        raise NetworkError(f"{base} is unreachable: {type(exc).__name__}.", "Re-run the job.") from None
+    if minted.status_code == 200:
+        try:
+            api_token = str(minted.json()["token"])
+        except (ValueError, KeyError, TypeError):
+            raise CredentialError(f"{base} minted no token.", "Re-run the job.") from None
+        mask(api_token)
+        return api_token
+    errors: list[dict[str, str]] = []
+    with contextlib.suppress(ValueError, AttributeError):
+        errors = list(minted.json().get("errors") or [])
+    codes = {str(e.get("code")) for e in errors if isinstance(e, dict)}
+    described = "; ".join(str(e.get("description", "")) for e in errors if isinstance(e, dict)) or minted.reason
+    if "invalid-publisher" in codes:
+        raise CredentialError(
+            f"{base} has no trusted publisher matching this job ({described}).",
+            publisher_hint(unverified_claims(token), project, base),
+        )
+    if "not-enabled" in codes:
+        raise CredentialError(
+            f"Trusted Publishing is disabled on {base}.",
+            "Use an API token (TWINE_PASSWORD) until the index enables it again.",
+        )
+    raise CredentialError(
+        f"{base} refused the job's identity (HTTP {minted.status_code}: {described}).",
+        "Check the trusted publisher settings of the project against this job; then re-run it.",
+    )
