@@ -272,3 +272,18 @@ def test_summary_table_on_a_runner(checkout: Path, capsys, tmp_path) -> None:
     assert result.code == 0, result.text
     assert "### Release rehearsal of v1.2.3" in result.summary
     assert "| publish | ok |" in result.summary
+
+
+def test_repository_url_publishes_to_a_real_index(checkout: Path, capsys, tmp_path) -> None:
+    from support.pypiserver import pypiserver
+
+    with pypiserver(tmp_path / "index") as server:
+        env = {"TWINE_USERNAME": server.username, "TWINE_PASSWORD": server.password}
+        result = _run(["--repository-url", server.url], capsys, tmp_path, env=env)
+        assert result.code == 0, result.text
+        assert server.files() == ["flit_demo-1.2.3-py3-none-any.whl", "flit_demo-1.2.3.tar.gz"]
+        again = _run(["--repository-url", server.url], capsys, tmp_path, env=env)
+        assert again.code == 0, again.text
+        assert "2 already there" in again.out
+    assert server.password not in result.text + again.text
+    assert not (checkout / ".release-rehearsal" / "1.2.3" / "index").exists()

@@ -412,9 +412,23 @@ def _print_rehearsal(run: object, runner: gha.Runner) -> None:
     )
 
 
-def _publish_for_rehearsal(runner: gha.Runner) -> Callable[..., tuple[list[str], list[str]]] | None:
+def _publish_for_rehearsal(runner: gha.Runner) -> Callable[..., tuple[list[str], list[str]]]:
     """Publishing to a real index (run --repository-url): the publish command's code."""
-    return None
+
+    def upload(
+        files: list[Path], url: str, sums: Path, log: Callable[[str], None]
+    ) -> tuple[list[str], list[str]]:
+        from .hashing import parse_subjects
+        from .publish import publish
+
+        subjects = parse_subjects(sums.read_text(encoding="utf-8"), sums.name)
+        outcome = publish(
+            files, url, subjects=subjects, skip_existing=True, attestations=False,
+            env=runner.env, mask=runner.mask, log=log,
+        )  # fmt: skip
+        return outcome.uploaded, outcome.skipped
+
+    return upload
 
 
 def _release_for_rehearsal(runner: gha.Runner, token: str) -> Callable[[Any, str], str]:
@@ -435,6 +449,60 @@ def _release_for_rehearsal(runner: gha.Runner, token: str) -> Callable[[Any, str
         ).html_url
 
     return create
+
+
+# -- publish -------------------------------------------------------------------
+
+
+def _add_publish(sub: argparse._SubParsersAction[_Parser]) -> None:
+    p = sub.add_parser(
+        "publish",
+        help="upload distributions to PyPI (Trusted Publishing, PEP 740) or any index",
+        description="Check every file first (metadata, and sha256 against --subjects), then "
+        "upload them one by one with twine's machinery. Credentials: TWINE_USERNAME/"
+        "TWINE_PASSWORD, else PyPI Trusted Publishing with the runner's OIDC identity. "
+        "Files already on the index with the same sha256 are skipped, so a re-run completes.",
+    )
+    p.add_argument(
+        "files", nargs="*", metavar="FILES", help="files, directories or globs (default: dist/*)"
+    )
+    p.add_argument("--repository-url", default="https://upload.pypi.org/legacy/", metavar="URL",
+                   help="the index's upload URL (default: PyPI; TestPyPI is https://test.pypi.org/legacy/)")  # fmt: skip
+    p.add_argument("--subjects", metavar="FILE|-",
+                   help="the hash action's subjects (SHA256SUMS or base64): every file must match before any upload")  # fmt: skip
+    p.add_argument("--skip-existing", action="store_true",
+                   help="ask the index first and do not send files it already holds with the same sha256")  # fmt: skip
+    att = p.add_mutually_exclusive_group()
+    att.add_argument("--attestations", dest="attestations", action="store_true", default=None,
+                     help="sign and send PEP 740 attestations (default: with Trusted Publishing to PyPI/TestPyPI)")  # fmt: skip
+    att.add_argument("--no-attestations", dest="attestations", action="store_false")
+    p.set_defaults(handler=_run_publish)
+
+
+def _run_publish(args: argparse.Namespace, runner: gha.Runner) -> int:
+    from .hashing import collect_files, parse_subjects
+    from .publish import publish
+
+    runner.mask(runner.env.get("TWINE_PASSWORD", "").strip())
+    subjects = parse_subjects(*_read_subjects_arg(args.subjects)) if args.subjects else None
+    paths = collect_files(args.files)
+    with runner.group(f"Publish {len(paths)} file(s) to {args.repository_url}"):
+        outcome = publish(
+            paths, args.repository_url, subjects=subjects, skip_existing=args.skip_existing,
+            attestations=args.attestations, env=runner.env, mask=runner.mask, log=runner.info,
+            notice=lambda m: runner.notice(m, title="Already published"),
+        )  # fmt: skip
+    for name in outcome.uploaded:
+        print(name)
+    runner.set_outputs(
+        {"uploaded": json.dumps(outcome.uploaded), "skipped": json.dumps(outcome.skipped)}
+    )
+    rows = [[f"[`{n}`]({outcome.links[n]})", "uploaded"] for n in outcome.uploaded]
+    rows += [[f"`{n}`", "already there (same sha256)"] for n in outcome.skipped]
+    runner.summary(
+        f"### Published to {args.repository_url}\n\n" + gha.table(["File", "Result"], rows)
+    )
+    return 0
 
 
 # -- notes ---------------------------------------------------------------------
@@ -821,6 +889,7 @@ COMMANDS = [
     _add_hash,
     _add_attest,
     _add_verify,
+    _add_publish,
     _add_notes,
     _add_release_page,
     _add_audit,

@@ -41,7 +41,9 @@ def runner_token(
     try:
         token = detect_credential(audience)
     except GitHubOidcPermissionCredentialError:
-        if env.get("GITHUB_EVENT_NAME") in ("pull_request", "pull_request_target") and _from_fork(env):
+        if env.get("GITHUB_EVENT_NAME") in ("pull_request", "pull_request_target") and _from_fork(
+            env
+        ):
             raise CredentialError(
                 "This job runs for a pull request from a fork, and GitHub never gives those an OIDC token.",
                 "Release from a tag push or a workflow in the repository itself, not from a fork's pull request.",
@@ -52,7 +54,8 @@ def runner_token(
         ) from None
     except AmbientCredentialError as exc:
         raise CredentialError(
-            f"The runner refused an OIDC token: {exc}.", "Re-run the job; if it persists, check GitHub's status page."
+            f"The runner refused an OIDC token: {exc}.",
+            "Re-run the job; if it persists, check GitHub's status page.",
         ) from None
     finally:
         os.environ.clear()
@@ -108,10 +111,19 @@ def publisher_hint(claims: Mapping[str, Any], project: str, base: str) -> str:
         f"environment: {environment or '(none)'}",
         f"ref: {claims.get('ref', '-')}",
     ]
-    query = {"provider": "github", "owner": owner, "repository": repo, "workflow_filename": workflow}
+    query = {
+        "provider": "github",
+        "owner": owner,
+        "repository": repo,
+        "workflow_filename": workflow,
+    }
     if environment:
         query["environment"] = environment
-    host = base if base.startswith(("https://pypi.org", "https://test.pypi.org")) else "https://pypi.org"
+    host = (
+        base
+        if base.startswith(("https://pypi.org", "https://test.pypi.org"))
+        else "https://pypi.org"
+    )
     link = f"{host}/manage/project/{project}/settings/publishing/?{urllib.parse.urlencode(query)}"
     return "; ".join(lines) + f". Add or correct the trusted publisher: {link}"
 
@@ -129,7 +141,10 @@ def mint_token(
     try:
         answer = http.get(f"{base}/_/oidc/audience", timeout=TIMEOUT)
     except requests.RequestException as exc:
-        raise NetworkError(f"{base} is unreachable: {type(exc).__name__}.", "Check the repository URL; re-run the job.") from None
+        raise NetworkError(
+            f"{base} is unreachable: {type(exc).__name__}.",
+            "Check the repository URL; re-run the job.",
+        ) from None
     if answer.status_code in (403, 404) or not answer.ok:
         raise CredentialError(
             f"{base} does not offer Trusted Publishing (GET /_/oidc/audience answered HTTP {answer.status_code}).",
@@ -151,7 +166,9 @@ def mint_token(
     try:
         minted = http.post(f"{base}/_/oidc/mint-token", json={"token": token}, timeout=TIMEOUT)
     except requests.RequestException as exc:
-        raise NetworkError(f"{base} is unreachable: {type(exc).__name__}.", "Re-run the job.") from None
+        raise NetworkError(
+            f"{base} is unreachable: {type(exc).__name__}.", "Re-run the job."
+        ) from None
     if minted.status_code == 200:
         try:
             api_token = str(minted.json()["token"])
@@ -163,7 +180,10 @@ def mint_token(
     with contextlib.suppress(ValueError, AttributeError):
         errors = list(minted.json().get("errors") or [])
     codes = {str(e.get("code")) for e in errors if isinstance(e, dict)}
-    described = "; ".join(str(e.get("description", "")) for e in errors if isinstance(e, dict)) or minted.reason
+    described = (
+        "; ".join(str(e.get("description", "")) for e in errors if isinstance(e, dict))
+        or minted.reason
+    )
     if "invalid-publisher" in codes:
         raise CredentialError(
             f"{base} has no trusted publisher matching this job ({described}).",

@@ -362,8 +362,7 @@ def _publish(
             )
         uploaded, skipped = remote(files, repository_url, run.out_dir / "SHA256SUMS", log)
         run.index_url = repository_url
-        note = f"{len(skipped)} already there" if skipped else ""
-        return f"{repository_url} ({len(uploaded)} uploaded)", note
+        return f"{repository_url} ({len(uploaded)} uploaded, {len(skipped)} already there)", ""
     result = publish_to_folder(files, run.out_dir / "index" / "simple")
     run.index_url = result.index_url
     return (

@@ -128,7 +128,9 @@ def sign_with_key(
 # -- Sigstore -------------------------------------------------------------------------------------
 
 
-def oidc_token(env: Mapping[str, str], mask: Callable[[str], None], audience: str = SIGSTORE_AUDIENCE) -> str:
+def oidc_token(
+    env: Mapping[str, str], mask: Callable[[str], None], audience: str = SIGSTORE_AUDIENCE
+) -> str:
     """The runner's OIDC token for Sigstore; masked before anything can print it."""
     from .oidc import runner_token
 

@@ -1,0 +1,367 @@
+"""Upload distributions to a package index: all-or-nothing checks first, then one file at a time.
+
+Before the first byte leaves: every file is a distribution whose metadata
+passes ``twine check --strict``'s rules, and, given the hash action's subjects,
+every file's sha256 equals its subject (and no subject is missing). Uploads go
+through twine's own machinery. A file the index already holds with the same
+sha256 is skipped, so a re-run after a partial failure completes; the same
+name with other bytes fails loudly. 5xx answers, resets and timeouts are
+retried with backoff, then reported with what is and is not on the index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import io
+import re
+import time
+import urllib.parse
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from .errors import CredentialError, NetworkError, PublishError, UsageError
+from .hashing import Subject, hash_files, is_sidecar, match_files
+from .oidc import index_base, mint_token, runner_token
+
+PYPI_UPLOAD = "https://upload.pypi.org/legacy/"
+PYPI_HOSTS = frozenset({"upload.pypi.org", "test.pypi.org"})
+
+Log = Callable[[str], None]
+# (distribution paths, OIDC token for Sigstore) -> {path: PEP 740 attestation JSON}
+AttestationSigner = Callable[[Sequence[Path], str], dict[Path, str]]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    password: str
+    trusted: bool  # minted by Trusted Publishing
+
+
+@dataclass
+class Outcome:
+    uploaded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    links: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    attempts: int = 4
+    backoff: float = 1.0
+    timeout: float = 300.0
+    sleep: Callable[[float], None] = time.sleep
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """RA_PUBLISH_BACKOFF lets tests retry without waiting."""
+        return cls(
+            backoff=float(env.get("RA_PUBLISH_BACKOFF", "1.0")),
+            timeout=float(env.get("RA_PUBLISH_TIMEOUT", "300")),
+        )
+
+
+# -- before the first upload -----------------------------------------------------------------------
+
+
+def select_files(paths: Sequence[Path], log: Log) -> list[Path]:
+    """The distributions among ``paths``; leftovers such as old attestations are set aside."""
+    chosen = []
+    for path in paths:
+        if is_sidecar(path.name):
+            log(
+                f"not uploading {path.name}: it is not a distribution (attestations are made afresh)"
+            )
+            continue
+        chosen.append(path)
+    if not chosen:
+        raise UsageError(
+            "There is nothing to publish.", "Build the distributions first, or point FILES at them."
+        )
+    return chosen
+
+
+def validate(paths: Sequence[Path], subjects: Sequence[Subject] | None) -> list[Subject]:
+    """Every check that can fail before an upload: all files, or none, go on."""
+    from .checks import check_dists
+
+    check_dists(list(paths))
+    files = hash_files(paths)
+    if subjects is not None:
+        match_files(subjects, files)
+        missing = sorted({s.name for s in subjects} - {f.name for f in files})
+        if missing:
+            raise PublishError(
+                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} in the subjects but not here to publish.",
+                "Download every distribution the build job hashed (all matrix artifacts) before publishing.",
+            )
+    return files
+
+
+def is_pypi(repository_url: str) -> bool:
+    return urllib.parse.urlsplit(repository_url).hostname in PYPI_HOSTS
+
+
+def credentials(
+    repository_url: str, project: str, env: Mapping[str, str], mask: Callable[[str], None],
+    session: requests.Session,
+) -> Credentials:  # fmt: skip
+    """An API token or username/password from TWINE_*, else Trusted Publishing."""
+    password = env.get("TWINE_PASSWORD", "")
+    if password:
+        mask(password)
+        return Credentials(env.get("TWINE_USERNAME") or "__token__", password, trusted=False)
+    if env.get("ACTIONS_ID_TOKEN_REQUEST_URL"):
+        token = mint_token(repository_url, project, env, mask, session)
+        return Credentials("__token__", token, trusted=True)
+    if env.get("GITHUB_ACTIONS") == "true":
+        # runner_token names the missing permission (or the fork) precisely.
+        runner_token(env, mask, "pypi", does="publishes")
+    raise CredentialError(
+        "No credentials for the index: TWINE_PASSWORD is not set and there is no OIDC identity for Trusted Publishing.",
+        "On GitHub Actions give the publishing job 'id-token: write' and add a trusted publisher on the index; "
+        "elsewhere set TWINE_USERNAME and TWINE_PASSWORD (an API token).",
+    )
+
+
+def sign_attestations(paths: Sequence[Path], token: str) -> dict[Path, str]:
+    """PEP 740 publish attestations, signed keylessly with Sigstore (needs the network).
+
+    The one boundary tests replace.
+    """
+    from pypi_attestations import Attestation, Distribution
+    from sigstore.models import ClientTrustConfig
+    from sigstore.oidc import IdentityToken
+    from sigstore.sign import SigningContext
+
+    context = SigningContext.from_trust_config(ClientTrustConfig.production())
+    out: dict[Path, str] = {}
+    with context.signer(IdentityToken(token), cache=True) as signer:
+        for path in paths:
+            out[path] = Attestation.sign(signer, Distribution.from_file(path)).model_dump_json()
+    return out
+
+
+# -- the index's view of a file -----------------------------------------------------------------------
+
+
+def remote_sha256(base: str, name: str, version: str, filename: str) -> str | None:
+    """The sha256 the index has for ``filename``: from its JSON API, else its simple index."""
+    from .webclient import WebClient
+
+    web = WebClient(attempts=3, backoff=0.2, timeout=30)
+    project = re.sub(r"[-_.]+", "-", name).lower()
+    with contextlib.suppress(NetworkError):
+        answer = web.get(f"{base}/pypi/{project}/{version}/json")
+        if answer.status == 200:
+            import json
+
+            for f in json.loads(answer.body).get("urls", []):
+                if f.get("filename") == filename:
+                    return str(f.get("digests", {}).get("sha256") or "") or None
+    with contextlib.suppress(NetworkError):
+        answer = web.get(f"{base}/simple/{project}/")
+        if answer.status == 200:
+            page = answer.body.decode("utf-8", "replace")
+            match = re.search(re.escape(filename) + r"#sha256=([0-9a-f]{64})", page)
+            if match:
+                return match.group(1)
+    return None
+
+
+# -- uploading ------------------------------------------------------------------------------------------
+
+
+def _account(outcome: Outcome, pending: Sequence[str]) -> str:
+    lines = [f"- uploaded: {', '.join(outcome.uploaded) or 'nothing'}",
+             f"- already there (skipped): {', '.join(outcome.skipped) or 'nothing'}",
+             f"- not uploaded: {', '.join(pending) or 'nothing'}"]  # fmt: skip
+    return "What is on the index now:\n" + "\n".join(lines)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.1f} KiB" if n < 1 << 20 else f"{n / (1 << 20):.1f} MiB"
+
+
+def publish(
+    paths: Sequence[Path],
+    repository_url: str = PYPI_UPLOAD,
+    *,
+    subjects: Sequence[Subject] | None = None,
+    skip_existing: bool = False,
+    attestations: bool | None = None,
+    env: Mapping[str, str],
+    mask: Callable[[str], None],
+    log: Log,
+    notice: Log | None = None,
+    settings: Settings | None = None,
+    signer: AttestationSigner | None = None,
+) -> Outcome:
+    from twine.package import PackageFile
+    from twine.repository import Repository
+
+    settings = settings or Settings.from_env(env)
+    notice = notice or log
+    dists = select_files(paths, log)
+    files = validate(dists, subjects)
+    from .checks import read_dist
+
+    infos = {p: read_dist(p) for p in dists}
+    project = next(iter(infos.values())).name
+    base = index_base(repository_url)
+    session = requests.Session()
+    creds = credentials(repository_url, project, env, mask, session)
+    if attestations is None:
+        attestations = creds.trusted and is_pypi(repository_url)
+    if attestations and not creds.trusted:
+        raise UsageError(
+            "PEP 740 attestations are accepted only with Trusted Publishing, and an API token is in use.",
+            "Publish with Trusted Publishing (id-token: write, no TWINE_PASSWORD), or pass --no-attestations.",
+        )
+    attestation_files: dict[Path, Path] = {}
+    if attestations:
+        token = runner_token(env, mask, "sigstore", does="publishes")
+        signed = (signer or sign_attestations)(dists, token or "")
+        for dist, text in signed.items():
+            target = dist.with_name(dist.name + ".publish.attestation")
+            target.write_text(text, encoding="utf-8")  # replaces any left from an earlier run
+            attestation_files[dist] = target
+
+    outcome = Outcome()
+    repository = Repository(
+        repository_url, creds.username, creds.password, disable_progress_bar=True
+    )
+    adapter = _TimeoutAdapter(settings.timeout)
+    for scheme in ("http://", "https://"):
+        repository.session.mount(scheme, adapter)
+    pending = [f.name for f in files]
+    try:
+        for subject in files:
+            path = subject.path
+            assert path is not None
+            info = infos[path]
+            link = (
+                f"https://{'test.' if 'test.pypi.org' in base else ''}pypi.org/project/{project}/{info.version}/#files"
+                if is_pypi(repository_url)
+                else f"{base}/simple/{re.sub(r'[-_.]+', '-', project).lower()}/"
+            )
+            if (
+                skip_existing
+                and remote_sha256(base, project, info.version, path.name) == subject.sha256
+            ):
+                outcome.skipped.append(path.name)
+                pending.remove(path.name)
+                notice(f"{path.name} is already on the index with the same sha256: skipped")
+                continue
+            package = PackageFile.from_filename(str(path), comment=None)
+            if path in attestation_files:
+                package.add_attestations([str(attestation_files[path])])
+            start = time.perf_counter()
+            status = _upload_one(
+                repository, package, subject, base, project, info.version, settings, log
+            )
+            seconds = time.perf_counter() - start
+            pending.remove(path.name)
+            if status == "skipped":
+                outcome.skipped.append(path.name)
+                notice(f"{path.name} is already on the index with the same sha256: skipped")
+            else:
+                outcome.uploaded.append(path.name)
+                outcome.links[path.name] = link
+                log(f"{path.name}  {_size(subject.size or 0)}  uploaded in {seconds:.2f} s")
+    except (PublishError, CredentialError, NetworkError) as error:
+        error.details = _account(outcome, pending) + (
+            "\n\n" + error.details if error.details else ""
+        )
+        error.fix = (
+            error.fix + " " if error.fix else ""
+        ) + "Re-running the job completes the upload: files already there are skipped."
+        raise
+    finally:
+        repository.close()
+    return outcome
+
+
+def _message(response: requests.Response) -> str:
+    """What the index said: PyPI puts it in the reason phrase, pypiserver in an HTML page."""
+    body = response.text[:4000]
+    pre = re.search(r"<pre>(.*?)</pre>", body, re.S)
+    if pre:
+        body = pre.group(1)
+    body = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    reason = response.reason or ""
+    text = reason if reason and reason in body else f"{reason} {body}"
+    return " ".join(text.split())[:300]
+
+
+class _TimeoutAdapter(HTTPAdapter):
+    """twine sends uploads without a timeout: a stalled index would hang the job."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(max_retries=0)
+        self._timeout = timeout
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs["timeout"] = kwargs.get("timeout") or self._timeout
+        return super().send(request, **kwargs)
+
+
+def _upload_one(
+    repository: object, package: object, subject: Subject, base: str, project: str, version: str,
+    settings: Settings, log: Log,
+) -> str:  # fmt: skip
+    """'uploaded' or 'skipped' (the index holds these very bytes); raises otherwise."""
+    from twine.repository import Repository
+
+    assert isinstance(repository, Repository)
+    reason = ""
+    for attempt in range(1, settings.attempts + 1):
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # twine prints "Uploading …"
+                response = repository.upload(package, max_redirects=1)  # type: ignore[arg-type]
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            reason = f"{type(exc).__name__}"
+        else:
+            status, text = response.status_code, _message(response)
+            if status in (200, 201):
+                return "uploaded"
+            if status == 409 or (status == 400 and "exist" in text.lower()):
+                there = remote_sha256(base, project, version, subject.name)
+                if there == subject.sha256:
+                    return "skipped"
+                if there is None:
+                    raise PublishError(
+                        f"The index already has a file named {subject.name} and does not say what it holds.",
+                        "Check the file on the index by hand; a published file name can never be reused.",
+                    )
+                raise PublishError(
+                    f"The index already has {subject.name} with other content (sha256 {there}, ours {subject.sha256}).",
+                    "A published file name can never be reused: bump the version and release again.",
+                )
+            if status in (401, 403):
+                raise CredentialError(
+                    f"The index refused the credentials while uploading {subject.name} (HTTP {status}: {text}).",
+                    "Check the API token in TWINE_PASSWORD, or the trusted publisher; a minted token lasts 15 minutes.",
+                )
+            if status < 500:
+                raise PublishError(
+                    f"The index refused {subject.name}: HTTP {status} {text}.",
+                    "Fix what the index names and re-run.",
+                )
+            reason = f"HTTP {status} {text}"
+        if attempt < settings.attempts:
+            delay = settings.backoff * 2 ** (attempt - 1)
+            log(
+                f"{subject.name}: {reason}; retrying in {delay:.1f} s ({attempt}/{settings.attempts})"
+            )
+            settings.sleep(delay)
+    raise NetworkError(
+        f"Uploading {subject.name} failed {settings.attempts} times: {reason}.",
+        "The index is unavailable; re-run the job later.",
+    )
