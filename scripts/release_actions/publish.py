@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import html
-import io
 import re
 import time
 import urllib.parse
@@ -31,6 +30,7 @@ from .oidc import index_base, mint_token, runner_token
 
 PYPI_UPLOAD = "https://upload.pypi.org/legacy/"
 PYPI_HOSTS = frozenset({"upload.pypi.org", "test.pypi.org"})
+USER_AGENT = "release-actions (publish; +https://github.com/release-actions/release-actions)"
 
 Log = Callable[[str], None]
 # (distribution paths, OIDC token for Sigstore) -> {path: PEP 740 attestation JSON}
@@ -204,7 +204,6 @@ def publish(
     signer: AttestationSigner | None = None,
 ) -> Outcome:
     from twine.package import PackageFile
-    from twine.repository import Repository
 
     settings = settings or Settings.from_env(env)
     notice = notice or log
@@ -234,12 +233,12 @@ def publish(
             attestation_files[dist] = target
 
     outcome = Outcome()
-    repository = Repository(
-        repository_url, creds.username, creds.password, disable_progress_bar=True
-    )
+    upload_session = requests.Session()
+    upload_session.auth = (creds.username, creds.password)
+    upload_session.headers["User-Agent"] = USER_AGENT
     adapter = _TimeoutAdapter(settings.timeout)
     for scheme in ("http://", "https://"):
-        repository.session.mount(scheme, adapter)
+        upload_session.mount(scheme, adapter)
     pending = [f.name for f in files]
     try:
         for subject in files:
@@ -264,7 +263,7 @@ def publish(
                 package.add_attestations([str(attestation_files[path])])
             start = time.perf_counter()
             status = _upload_one(
-                repository, package, subject, base, project, info.version, settings, log
+                upload_session, repository_url, package, subject, base, info.version, settings, log
             )
             seconds = time.perf_counter() - start
             pending.remove(path.name)
@@ -284,7 +283,7 @@ def publish(
         ) + "Re-running the job completes the upload: files already there are skipped."
         raise
     finally:
-        repository.close()
+        upload_session.close()
     return outcome
 
 
@@ -312,19 +311,46 @@ class _TimeoutAdapter(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
+def _form(package: Any) -> list[tuple[str, Any]]:
+    """The upload form of a twine PackageFile, as PyPI's legacy API reads it."""
+    fields: list[tuple[str, Any]] = []
+    for key, value in package.metadata_dictionary().items():
+        if key == "project_urls":
+            fields += [(key, f"{name}, {url}") for name, url in value.items()]
+        elif key == "keywords":
+            fields.append((key, ", ".join(value)))
+        elif isinstance(value, (list, tuple)) and key != "gpg_signature":
+            fields += [(key, item) for item in value]
+        elif value is not None:
+            fields.append((key, value))
+    return [*fields, (":action", "file_upload"), ("protocol_version", "1")]
+
+
+def _post(session: requests.Session, url: str, package: Any) -> requests.Response:
+    from requests_toolbelt import MultipartEncoder  # type: ignore[import-untyped]
+
+    with open(package.filename, "rb") as content:
+        encoder = MultipartEncoder(
+            [
+                *_form(package),
+                ("content", (package.basefilename, content, "application/octet-stream")),
+            ]
+        )
+        return session.post(
+            url, data=encoder, headers={"Content-Type": encoder.content_type}, allow_redirects=False
+        )
+
+
 def _upload_one(
-    repository: object, package: object, subject: Subject, base: str, project: str, version: str,
+    session: requests.Session, url: str, package: Any, subject: Subject, base: str, version: str,
     settings: Settings, log: Log,
 ) -> str:  # fmt: skip
     """'uploaded' or 'skipped' (the index holds these very bytes); raises otherwise."""
-    from twine.repository import Repository
-
-    assert isinstance(repository, Repository)
+    project = package.safe_name
     reason = ""
     for attempt in range(1, settings.attempts + 1):
         try:
-            with contextlib.redirect_stdout(io.StringIO()):  # twine prints "Uploading …"
-                response = repository.upload(package, max_redirects=1)  # type: ignore[arg-type]
+            response = _post(session, url, package)
         except (requests.ConnectionError, requests.Timeout) as exc:
             reason = f"{type(exc).__name__}"
         else:
