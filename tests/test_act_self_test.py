@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _tracked_copy(dest: Path) -> Path:
     """The committed files of this checkout (no virtualenvs, caches or build output)."""
-    listed = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z"], capture_output=True, check=True).stdout
+    listed = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", "-z"], capture_output=True, check=True
+    ).stdout
     for name in filter(None, listed.decode().split("\0")):
         source = ROOT / name
         if source.is_file():
@@ -33,7 +35,9 @@ def test_self_test_workflow_passes_with_its_negative_cases(tmp_path: Path) -> No
     workflows = {p.name: p.read_text() for p in (repo / ".github" / "workflows").glob("*.yml")}
     run = run_workflow(
         tmp_path, workflows, project=repo, workflow="self-test.yml", event="pull_request",
-        job="actions", repo="release-actions/release-actions",
+        job="actions", repo="release-actions/release-actions", matrix={"os": "ubuntu-latest"},
+        # act leaves out GITHUB_WORKFLOW_REF, which GitHub always sets.
+        env={"GITHUB_WORKFLOW_REF": "release-actions/release-actions/.github/workflows/self-test.yml@refs/pull/1/merge"},
     )  # fmt: skip
     assert run.returncode == 0, run.log[-8000:]
     assert "Success - Main Check the outcomes" in run.log

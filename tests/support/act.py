@@ -133,6 +133,7 @@ def run_workflow(
     repo: str = "octo/demo",
     job: str | None = None,
     extra_repos: dict[str, Path] | None = None,
+    matrix: dict[str, str] | None = None,
     timeout: float = 900,
 ) -> ActRun:
     """Run ``workflow`` (default: the first of ``workflows``) with act in self-hosted mode."""
@@ -173,6 +174,8 @@ def run_workflow(
         cmd += ["-s", f"{key}={value}"]
     if job:
         cmd += ["-j", job]
+    for key, value in (matrix or {}).items():
+        cmd += ["--matrix", f"{key}:{value}"]
     real_home = Path.home()
     proc_env = {
         k: v
