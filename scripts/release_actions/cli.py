@@ -76,7 +76,7 @@ def _run_build(args: argparse.Namespace, runner: gha.Runner) -> int:
     from .versions import parse_version, version_from_tag
 
     expected = None
-    if args.tag:
+    if args.tag is not None:  # an explicit empty tag is an error, not "no tag"
         expected = version_from_tag(args.tag)
     elif args.expect_version:
         expected = parse_version(args.expect_version)
@@ -511,9 +511,11 @@ def _run_publish(args: argparse.Namespace, runner: gha.Runner) -> int:
 def _repo_arg(value: str | None, env: dict[str, str]) -> str | None:
     import re
 
+    from .errors import shown
+
     repo = value or env.get("GITHUB_REPOSITORY") or None
     if repo is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
-        raise UsageError(f"'{repo}' is not OWNER/REPO.", "Pass --repo like 'pallets/flask'.")
+        raise UsageError(f"'{shown(repo)}' is not OWNER/REPO.", "Pass --repo like 'pallets/flask'.")
     return repo
 
 

@@ -10,6 +10,12 @@ from __future__ import annotations
 DOCS_URL = "https://github.com/release-actions/release-actions/blob/main/docs/troubleshooting.md"
 
 
+def shown(value: str) -> str:
+    """A user's value made safe to quote in a one-line message (no line breaks or controls)."""
+    text = value.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 class ReleaseError(Exception):
     """A failure the user can act on: exit code 1, one clear message."""
 

@@ -6,7 +6,7 @@ import re
 
 from packaging.version import InvalidVersion, Version
 
-from .errors import InputError
+from .errors import InputError, shown
 
 # What git allows in a tag name is wide; what we accept as a release tag is
 # narrow on purpose: an optional refs/tags/ prefix, an optional "v", a version.
@@ -18,14 +18,14 @@ def version_from_tag(tag: str) -> Version:
     match = _TAG.match(tag.strip()) if tag and tag == tag.strip() else None
     if match is None:
         raise InputError(
-            f"'{_shown(tag)}' is not a release tag.",
+            f"'{shown(tag)}' is not a release tag.",
             "Use the version, optionally with a leading 'v' (for example v1.2.3 or 1.2.3).",
         )
     try:
         return Version(match.group("version"))
     except InvalidVersion:
         raise InputError(
-            f"Tag '{_shown(tag)}' does not name a PEP 440 version.",
+            f"Tag '{shown(tag)}' does not name a PEP 440 version.",
             "Tag releases with the package's version, for example v1.2.3, 1.2.3rc1 or 2.0.0.post1.",
         ) from None
 
@@ -35,7 +35,7 @@ def parse_version(value: str) -> Version:
         return Version(value)
     except InvalidVersion:
         raise InputError(
-            f"'{_shown(value)}' is not a PEP 440 version.",
+            f"'{shown(value)}' is not a PEP 440 version.",
             "Use a version such as 1.2.3, 1.2.3rc1 or 2.0.0.post1.",
         ) from None
 
@@ -54,9 +54,3 @@ def names_version(text: str, version: Version) -> bool:
         return Version(text) == version
     except InvalidVersion:
         return False
-
-
-def _shown(value: str) -> str:
-    """A user value made safe for a one-line message."""
-    text = value.encode("unicode_escape").decode("ascii")
-    return text if len(text) <= 80 else text[:77] + "..."

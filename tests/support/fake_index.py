@@ -202,6 +202,7 @@ class FakeIndex:
     ) -> None:
         with self._lock:
             self.log.append((handler.command, path, status))
+        self._done(handler)  # the client may send its next request as soon as it reads this
         handler.send_response(status)
         handler.send_header("Content-Type", content_type)
         handler.send_header("Content-Length", str(len(body)))
@@ -211,17 +212,23 @@ class FakeIndex:
         if not head:
             handler.wfile.write(body)
 
+    def _done(self, handler: BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            if getattr(handler, "in_flight", False):
+                handler.in_flight = False  # type: ignore[attr-defined]
+                self.in_flight -= 1
+
     def _handle(self, handler: BaseHTTPRequestHandler, *, head: bool) -> None:
         with self._lock:
             self.in_flight += 1
+            handler.in_flight = True  # type: ignore[attr-defined]
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             if self.delay:
                 time.sleep(self.delay)
             self._route(handler, head=head)
         finally:
-            with self._lock:
-                self.in_flight -= 1
+            self._done(handler)
 
     def _fault_for(self, path: str) -> Fault | None:
         with self._lock:
