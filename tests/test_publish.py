@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import shutil
@@ -414,3 +415,43 @@ def test_slow_index_times_out_then_retries(dist: Path, pypi, capsys, tmp_path) -
     assert result.code == 0, result.text
     assert "ReadTimeout" in result.text
     assert sorted(fake.files) == ["flit_demo-1.2.3-py3-none-any.whl", "flit_demo-1.2.3.tar.gz"]
+
+
+def test_killed_mid_publish_then_rerun_completes_with_the_right_bytes(
+    dist: Path, pypi, tmp_path
+) -> None:
+    import time
+
+    fake, _ = pypi
+    fake.api_tokens.add(API_TOKEN)
+    fake.failures += [("pass", None), ("delay", 3.0)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "ACTIONS_"))}
+    env.update(TWINE_PASSWORD=API_TOKEN)
+    command = [
+        sys.executable,
+        "-m",
+        "release_actions",
+        "publish",
+        "--repository-url",
+        fake.upload_url,
+    ]
+    proc = subprocess.Popen(
+        command, env=env, cwd=dist.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 20
+    while fake.log.count("POST /legacy/") < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.kill()  # mid-upload of the second file
+    proc.communicate(timeout=10)
+    assert sorted(fake.files) == ["flit_demo-1.2.3-py3-none-any.whl"]
+
+    rerun = subprocess.run([*command, "--skip-existing"], env=env, cwd=dist.parent, capture_output=True, text=True,
+                           check=False, timeout=60)  # fmt: skip
+    assert rerun.returncode == 0, rerun.stderr
+    assert (
+        "flit_demo-1.2.3-py3-none-any.whl is already on the index with the same sha256: skipped"
+        in rerun.stderr
+    )
+    local = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in dist.iterdir()}
+    assert {name: f.sha256 for name, f in fake.files.items()} == local
+    assert API_TOKEN not in rerun.stdout + rerun.stderr

@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import stat
+import unicodedata
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -58,10 +59,15 @@ def sha256_file(path: Path) -> str:
 
 
 def _check_name(name: str, where: str) -> None:
-    if not name or "\n" in name or "\r" in name or "\\" in name or "/" in name:
+    if (
+        not name
+        or "\\" in name
+        or "/" in name
+        or any(unicodedata.category(c) == "Cc" for c in name)
+    ):
         raise InputError(
             f"{where}: file name {name!r} cannot be written as a subject.",
-            "Release files need plain names without slashes, backslashes or line breaks.",
+            "Release files need plain names without slashes, backslashes, line breaks or control characters.",
         )
 
 
@@ -172,7 +178,10 @@ def encode_base64(subjects: Iterable[Subject]) -> str:
 def parse_sums(text: str, source: str = "subjects") -> list[Subject]:
     """Parse ``sha256sum`` output strictly; the same name twice must agree."""
     by_name: dict[str, Subject] = {}
-    for number, line in enumerate(text.splitlines(), 1):
+    # Lines end at "\n" only, as sha256sum writes them (str.splitlines would also
+    # split at characters such as U+001E or U+2028 that a name may contain).
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         match = _SUM_LINE.match(line)
@@ -207,7 +216,7 @@ def parse_sums(text: str, source: str = "subjects") -> list[Subject]:
 def parse_subjects(text: str, source: str = "subjects") -> list[Subject]:
     """Read subjects in either form: ``sha256sum`` lines or their base64 encoding."""
     stripped = text.strip()
-    if stripped and not _SUM_LINE.match(stripped.splitlines()[0]):
+    if stripped and not _SUM_LINE.match(stripped.split("\n")[0].removesuffix("\r")):
         try:
             decoded = base64.b64decode("".join(stripped.split()), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError, ValueError):

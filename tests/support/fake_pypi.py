@@ -19,8 +19,9 @@ Behaviour follows PyPI (warehouse) as documented:
 - ``GET /pypi/<name>/<version>/json`` and ``GET /simple/<name>/`` for what it
   holds.
 
-Tests queue failures for the next uploads: an HTTP status, a dropped
-connection, or a delay.
+Tests queue failures for the next uploads, one per upload request: an HTTP
+status, a dropped connection, a delay, an upload accepted before the
+connection drops, or "pass" (no failure for this one).
 """
 
 from __future__ import annotations
@@ -319,6 +320,7 @@ class FakePyPI:
                         return
                     if kind == "delay":
                         time.sleep(float(value))
+                    # kind "pass": this upload goes through; the next failure waits its turn.
                     if kind == "accept-then-drop":
                         fake._upload(self.headers, body)
                         self.close_connection = True
