@@ -110,12 +110,11 @@ def test_provenance_reader_never_crashes_on_bytes(data: bytes) -> None:
     assert all(isinstance(d, dict) for _, d in docs)
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
-    ),
-    max_leaves=20,
+scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=20)
+json_values = (
+    scalars
+    | st.lists(scalars, max_size=4)
+    | st.dictionaries(st.text(max_size=10), scalars, max_size=4)
 )
 
 

@@ -419,3 +419,34 @@ def test_without_a_token_the_page_is_written_to_a_file(
     on_runner = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", *DIST, token=None)
     assert on_runner.code == 1
     assert "::error title=Credentials refused::GITHUB_TOKEN is not set" in on_runner.out
+
+
+@pytest.mark.parametrize("requests_limited", [1, 3])
+def test_secondary_rate_limit_is_waited_out(
+    fake: FakeGitHub,
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    requests_limited: int,
+) -> None:
+    fake.rate_limit_next = requests_limited
+    result = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", *DIST)
+    assert result.code == 0, result.text
+    [release] = fake.repo(REPO).releases
+    assert len(release.assets) == 3
+    assert sum(1 for _, _, s in fake.requests if s == 403) == requests_limited
+
+
+def test_a_long_rate_limit_fails_with_when_to_retry(
+    fake: FakeGitHub, project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    fake.rate_limit_next = 100
+    fake.rate_limit_retry_after = 3600
+    result = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", *DIST)
+    assert result.code == 1
+    assert (
+        "GitHub is rate-limiting this token while reading the repository, for another 3600 s"
+        in result.text
+    )
+    assert "lacks the permission" not in result.text
+    assert fake.repo(REPO).releases == []

@@ -75,6 +75,9 @@ class Rehearsal:
 class StageFailed(ReleaseError):
     """A stage failed: names the stage, keeps the cause and fix of the underlying error."""
 
+    title = "Rehearsal failed"
+    anchor = "rehearsal-failed"
+
     def __init__(self, stage: str, error: ReleaseError, rehearsal: Rehearsal) -> None:
         super().__init__(
             f"The rehearsal stopped at '{stage}': {error.cause}",
@@ -83,7 +86,7 @@ class StageFailed(ReleaseError):
         )
         self.rehearsal = rehearsal
         self.title = f"Rehearsal failed: {stage}"
-        self.anchor = error.anchor
+        self.anchor = error.anchor or self.anchor
         self.exit_code = 1 if error.exit_code == 2 else error.exit_code
         self.error = error
 

@@ -36,6 +36,7 @@ from typing import Any
 
 import requests
 from github import Auth, Github, GithubException
+from github.GithubException import RateLimitExceededExceedsMaxWait, RateLimitExceededException
 from github.GithubRetry import GithubRetry
 from github.GitRelease import GitRelease
 from github.GitReleaseAsset import GitReleaseAsset
@@ -52,6 +53,10 @@ Log = Callable[[str], None]
 
 
 # -- settings --------------------------------------------------------------------------
+
+
+# A rate limit that asks for a longer wait fails the job with a message saying when to re-run.
+MAX_RATE_LIMIT_WAIT = 60.0
 
 
 @dataclass(frozen=True)
@@ -193,16 +198,60 @@ def _is_immutable_refusal(exc: GithubException) -> bool:
     return exc.status == 422 and "immutable" in str(data.get("message", "")).lower()
 
 
+def rate_limit_wait(exc: BaseException) -> float | None:
+    """Seconds GitHub asks us to wait when ``exc`` is a rate-limit answer (403/429), else None."""
+    if not isinstance(exc, GithubException) or exc.status not in (403, 429):
+        return None
+    if isinstance(exc, RateLimitExceededExceedsMaxWait) and exc.wait is not None:
+        return float(exc.wait)
+    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
+    try:
+        if "retry-after" in headers:
+            return max(0.0, float(headers["retry-after"]))
+        if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
+            return max(0.0, float(headers["x-ratelimit-reset"]) - time.time())
+    except ValueError:
+        pass
+    # GitHub's advice for a secondary limit without a header: wait at least a minute.
+    return 60.0 if isinstance(exc, RateLimitExceededException) else None
+
+
 def _transient(exc: BaseException) -> bool:
+    wait = rate_limit_wait(exc)
+    if wait is not None:
+        return wait <= MAX_RATE_LIMIT_WAIT
     if isinstance(exc, GithubException):
         return exc.status >= 500 or exc.status == 429
     return isinstance(exc, (requests.ConnectionError, requests.Timeout, ConnectionError))
+
+
+def _pause(settings: Settings, attempt: int, exc: BaseException) -> float:
+    """Our backoff, or longer when GitHub said how long to wait."""
+    return max(settings.delay(attempt), rate_limit_wait(exc) or 0.0)
+
+
+class _CappedRetry(GithubRetry):
+    """GithubRetry sleeps whatever Retry-After says; a job must not hang for an hour."""
+
+    def get_retry_after(self, response: Any) -> float | None:
+        wait = super().get_retry_after(response)
+        if wait is not None and wait > MAX_RATE_LIMIT_WAIT:
+            raise RateLimitExceededExceedsMaxWait(
+                response.status, {"message": "rate limited"}, dict(response.headers), wait=wait
+            )
+        return wait
 
 
 def _wrap(
     exc: BaseException, doing: str, repo: str, *, fix_403: str = FIX_CONTENTS
 ) -> ReleaseError:
     """A PyGithub or transport exception as one of our errors."""
+    wait = rate_limit_wait(exc)
+    if wait is not None:
+        return NetworkError(
+            f"GitHub is rate-limiting this token while {doing}, for another {wait:.0f} s.",
+            "Re-run the job after that time; it picks up where this one stopped.",
+        )
     if isinstance(exc, GithubException):
         if exc.status == 401:
             return CredentialError(
@@ -245,7 +294,7 @@ class Client:
     def github(self) -> Github:
         gh: Github | None = getattr(self._local, "github", None)
         if gh is None:
-            retry = GithubRetry(
+            retry = _CappedRetry(
                 total=self.settings.attempts - 1,
                 backoff_factor=self.settings.backoff / 2,
                 backoff_max=30,
@@ -416,7 +465,7 @@ class _Uploader:
                 failed_before = True
                 if attempt == settings.attempts:
                     raise _wrap(exc, f"uploading '{subject.name}'", repo_name) from None
-                pause = settings.delay(attempt)
+                pause = _pause(settings, attempt, exc)
                 self.log(
                     f"upload of {subject.name} failed ({_describe(exc)}); retry {attempt} of "
                     f"{settings.attempts - 1} in {pause:.1f} s"
@@ -662,7 +711,7 @@ def _create(
             found = releases_for_tag(repo, request.tag)
             if found:  # not provably ours, so never deleted by this run
                 return canonical(found), False
-            pause = settings.delay(attempt)
+            pause = _pause(settings, attempt, exc)
             log(f"creating the release failed ({_describe(exc)}); retry in {pause:.1f} s")
             time.sleep(pause)
     raise AssertionError("unreachable")

@@ -22,6 +22,9 @@ follows GitHub's documented behaviour where a release depends on it:
 - pagination with ``per_page``/``page`` and ``Link`` headers.
 - ``fail_uploads = N`` answers the next N uploads with 502 (optionally leaving
   a half-made asset in state ``starter``, as GitHub can).
+- ``rate_limit_next = N`` answers the next N API requests as GitHub's secondary
+  rate limit does: ``403`` with ``Retry-After: <rate_limit_retry_after>`` and
+  the message "You have exceeded a secondary rate limit".
 
 Tests read and arrange the state directly (``fake.repo("o/r")``) and see every
 request in ``fake.requests``.
@@ -152,6 +155,8 @@ class FakeGitHub:
         self.lock = threading.RLock()
         self.requests: list[tuple[str, str, int]] = []
         self.fail_uploads = 0
+        self.rate_limit_next = 0
+        self.rate_limit_retry_after = 1
         self.fail_uploads_leave_starter = False
         self.null_digests = False
         # When set, every POST …/releases waits here first: two racing runs
@@ -394,6 +399,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.query = {k: v[-1] for k, v in parse_qs(split.query).items()}
         path = unquote(split.path).rstrip("/") or "/"
         body = self._read_body()
+        with self.owner.lock:
+            limited = self.owner.rate_limit_next > 0
+            if limited:
+                self.owner.rate_limit_next -= 1
+        if limited:
+            message = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+            self._send(403, {"message": message, "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"},
+                       headers={"Retry-After": str(self.owner.rate_limit_retry_after)})  # fmt: skip
+            return
         try:
             for verb, pattern, handler in _ROUTES:
                 if verb != method:
