@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import json
 import re
 import time
 import urllib.parse
@@ -24,6 +25,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from .checks import DistInfo
 from .errors import CredentialError, NetworkError, PublishError, UsageError
 from .hashing import Subject, hash_files, is_sidecar, match_files
 from .oidc import index_base, mint_token, runner_token
@@ -87,11 +89,13 @@ def select_files(paths: Sequence[Path], log: Log) -> list[Path]:
     return chosen
 
 
-def validate(paths: Sequence[Path], subjects: Sequence[Subject] | None) -> list[Subject]:
+def validate(
+    paths: Sequence[Path], subjects: Sequence[Subject] | None
+) -> tuple[list[Subject], dict[Path, DistInfo]]:
     """Every check that can fail before an upload: all files, or none, go on."""
     from .checks import check_dists
 
-    check_dists(list(paths))
+    infos = {info.path: info for info in check_dists(list(paths))}
     files = hash_files(paths)
     if subjects is not None:
         match_files(subjects, files)
@@ -101,7 +105,7 @@ def validate(paths: Sequence[Path], subjects: Sequence[Subject] | None) -> list[
                 f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} in the subjects but not here to publish.",
                 "Download every distribution the build job hashed (all matrix artifacts) before publishing.",
             )
-    return files
+    return files, infos
 
 
 def is_pypi(repository_url: str) -> bool:
@@ -160,8 +164,6 @@ def remote_sha256(base: str, name: str, version: str, filename: str) -> str | No
     with contextlib.suppress(NetworkError):
         answer = web.get(f"{base}/pypi/{project}/{version}/json")
         if answer.status == 200:
-            import json
-
             for f in json.loads(answer.body).get("urls", []):
                 if f.get("filename") == filename:
                     return str(f.get("digests", {}).get("sha256") or "") or None
@@ -208,14 +210,11 @@ def publish(
     settings = settings or Settings.from_env(env)
     notice = notice or log
     dists = select_files(paths, log)
-    files = validate(dists, subjects)
-    from .checks import read_dist
-
-    infos = {p: read_dist(p) for p in dists}
+    files, infos = validate(dists, subjects)
     project = next(iter(infos.values())).name
     base = index_base(repository_url)
-    session = requests.Session()
-    creds = credentials(repository_url, project, env, mask, session)
+    with requests.Session() as session:
+        creds = credentials(repository_url, project, env, mask, session)
     if attestations is None:
         attestations = creds.trusted and is_pypi(repository_url)
     if attestations and not creds.trusted:
