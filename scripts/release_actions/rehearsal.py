@@ -63,7 +63,12 @@ class Rehearsal:
     out_dir: Path
     stages: list[StageReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # What each stage hands to the next.
+    dists: list[Path] = field(default_factory=list)
     files: list[Subject] = field(default_factory=list)
+    repo: str = ""  # OWNER/REPO of the GitHub origin, if any
+    public_key: bytes | None = None
+    notes: str = ""
     index_url: str = ""
     release_url: str = ""
 
@@ -182,16 +187,15 @@ def rehearse(
         warn(f"Rehearsing a work tree with uncommitted changes ({shown}).")
     prepare_out_dir(out_dir)
     run = Rehearsal(tag, version, out_dir)
-    state: dict[str, object] = {}
     stages: list[tuple[str, Callable[[], tuple[str, str]]]] = [
-        ("build", lambda: _build(run, project, options.allow_dirty, log, state)),
-        ("hash", lambda: _hash(run, state)),
-        ("attest", lambda: _attest(run, project, options.signer, state)),
-        ("verify", lambda: _verify(run, options.signer, state)),
+        ("build", lambda: _build(run, project, options.allow_dirty, log)),
+        ("hash", lambda: _hash(run)),
+        ("attest", lambda: _attest(run, project, options.signer)),
+        ("verify", lambda: _verify(run, options.signer)),
         # Publishing cannot be undone, so it comes last: notes and the (draft)
         # release page fail cheaply first, as in the release templates.
-        ("notes", lambda: _notes(run, project, env, state)),
-        ("release page", lambda: _release_page(run, options.github, release_remote, state)),
+        ("notes", lambda: _notes(run, project, env)),
+        ("release page", lambda: _release_page(run, options.github, release_remote)),
         ("publish", lambda: _publish(run, options.repository_url, publish_remote, log)),
     ]
     for number, (name, stage) in enumerate(stages, 1):
@@ -269,9 +273,7 @@ def _copy_changes(root: Path, checkout: Path) -> None:
             shutil.copy2(root / name, target)
 
 
-def _build(
-    run: Rehearsal, project: Path, allow_dirty: bool, log: Log, state: dict[str, object]
-) -> tuple[str, str]:
+def _build(run: Rehearsal, project: Path, allow_dirty: bool, log: Log) -> tuple[str, str]:
     from .build import build
 
     with source_tree(project, allow_dirty) as (source, what):
@@ -279,26 +281,20 @@ def _build(
         result = build(
             source, run.out_dir / "dist", expected_version=run.version, clean=True, log=log
         )
-    state["build"] = result
-    state["name"] = result.name
+    run.dists = result.artifacts
     return f"dist/ ({', '.join(p.name for p in result.artifacts)}) from {what}", ""
 
 
-def _hash(run: Rehearsal, state: dict[str, object]) -> tuple[str, str]:
-    from .build import BuildResult
+def _hash(run: Rehearsal) -> tuple[str, str]:
     from .files import write_atomic
     from .hashing import format_sums, hash_files
 
-    result = state["build"]
-    assert isinstance(result, BuildResult)
-    run.files = hash_files(result.artifacts)
+    run.files = hash_files(run.dists)
     write_atomic(run.out_dir / "SHA256SUMS", format_sums(run.files).encode())
     return "SHA256SUMS", ""
 
 
-def _attest(
-    run: Rehearsal, project: Path, signer: str, state: dict[str, object]
-) -> tuple[str, str]:
+def _attest(run: Rehearsal, project: Path, signer: str) -> tuple[str, str]:
     from .files import write_atomic
     from .provenance import context_from_git, make_statement, statement_bytes
     from .signing import Signed, generate_key, public_pem, sign_with_key, unsigned_envelope
@@ -316,24 +312,23 @@ def _attest(
         signed = sign_with_key(payload, key)
         pem = public_pem(key)
         write_atomic(folder / "rehearsal-key.pub.pem", pem)
-        state["public_key"] = pem
+        run.public_key = pem
         message = ""
     write_atomic(folder / "multiple.intoto.jsonl", (signed.line + "\n").encode())
-    state["source_uri"] = f"github.com/{ctx.repository}" if ctx.repository else ""
+    run.repo = ctx.repository
     label = "rehearsal key, provenance/rehearsal-key.pub.pem" if signer != "none" else "UNSIGNED"
     return f"provenance/multiple.intoto.jsonl ({label})", message
 
 
-def _verify(run: Rehearsal, signer: str, state: dict[str, object]) -> tuple[str, str]:
+def _verify(run: Rehearsal, signer: str) -> tuple[str, str]:
     from .errors import VerificationError
     from .verify import FAIL, Artifact, Expectations, verify
 
     data = (run.out_dir / "provenance" / "multiple.intoto.jsonl").read_bytes()
-    key = state.get("public_key")
     expect = Expectations(
-        source_uri=str(state.get("source_uri", "")),
+        source_uri=f"github.com/{run.repo}" if run.repo else "",
         tag=run.tag,
-        public_key_pem=key if isinstance(key, bytes) else None,
+        public_key_pem=run.public_key,
         allow_unsigned=signer == "none",
     )
     artifacts = [Artifact(s.name, s.sha256) for s in run.files]
@@ -357,7 +352,7 @@ def _publish(
 ) -> tuple[str, str]:
     from .local_index import publish_to_folder
 
-    files = [s.path for s in run.files if s.path is not None]
+    files = run.dists
     if repository_url:
         if remote is None:
             raise UsageError(
@@ -374,20 +369,19 @@ def _publish(
     )
 
 
-def _notes(
-    run: Rehearsal, project: Path, env: Mapping[str, str], state: dict[str, object]
-) -> tuple[str, str]:
+def _notes(run: Rehearsal, project: Path, env: Mapping[str, str]) -> tuple[str, str]:
     from .changelog import DEFAULT_SERVER, extract, find_changelog
     from .files import write_atomic
 
     changelog = find_changelog(project)
-    repo = str(state.get("source_uri", "")).removeprefix("github.com/") or None
     notes = extract(
-        changelog, run.version, repo=repo, server_url=env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER
+        changelog,
+        run.version,
+        repo=run.repo or None,
+        server_url=env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER,
     )
     write_atomic(run.out_dir / "notes.md", notes.markdown.encode())
-    state["notes"] = notes.markdown
-    state["repo"] = repo
+    run.notes = notes.markdown
     message = ""
     if notes.released is False:
         message = (
@@ -398,10 +392,7 @@ def _notes(
 
 
 def _release_page(
-    run: Rehearsal,
-    github: bool,
-    remote: Callable[[Request, str], str] | None,
-    state: dict[str, object],
+    run: Rehearsal, github: bool, remote: Callable[[Request, str], str] | None
 ) -> tuple[str, str]:
     from .files import write_atomic
     from .hashing import hash_files
@@ -413,23 +404,21 @@ def _release_page(
         tag=run.tag,
         version=run.version,
         name=run.tag,
-        notes=str(state["notes"]),
+        notes=run.notes,
         draft=True,
         prerelease=is_prerelease(run.version),
         files=[*run.files, *hash_files(sidecars)],
     )
-    repo = state.get("repo")
     write_atomic(
-        run.out_dir / "release-page.md",
-        render_preview(request, str(repo) if repo else None).encode(),
+        run.out_dir / "release-page.md", render_preview(request, run.repo or None).encode()
     )
     if github:
-        if remote is None or not repo:
+        if remote is None or not run.repo:
             raise UsageError(
                 "--github needs the repository (a GitHub 'origin' remote) and GITHUB_TOKEN.",
                 "Add the remote, export GITHUB_TOKEN, or leave out --github.",
             )
-        run.release_url = remote(request, str(repo))
+        run.release_url = remote(request, run.repo)
         return f"draft release {run.release_url} (preview in release-page.md)", ""
     return "release-page.md (preview; --github makes the draft)", ""
 
