@@ -13,10 +13,14 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__, gha
 from .errors import InputError, ReleaseError, UsageError
+
+if TYPE_CHECKING:
+    from .rehearsal import Rehearsal
+    from .release_page import Request
 
 Handler = Callable[[argparse.Namespace, gha.Runner], int]
 
@@ -374,8 +378,7 @@ def _run_run(args: argparse.Namespace, runner: gha.Runner) -> int:
     )  # fmt: skip
     token = runner.env.get("GITHUB_TOKEN", "").strip()
     runner.mask(token)
-    for name in ("TWINE_PASSWORD",):
-        runner.mask(runner.env.get(name, "").strip())
+    runner.mask(runner.env.get("TWINE_PASSWORD", "").strip())
     try:
         run = rehearse(
             options, env=runner.env, log=runner.info,
@@ -395,10 +398,7 @@ def _run_run(args: argparse.Namespace, runner: gha.Runner) -> int:
     return 0
 
 
-def _print_rehearsal(run: object, runner: gha.Runner) -> None:
-    from .rehearsal import Rehearsal
-
-    assert isinstance(run, Rehearsal)
+def _print_rehearsal(run: Rehearsal, runner: gha.Runner) -> None:
     rows = [[s.name, s.result, f"{s.seconds:.2f} s", s.output or s.message] for s in run.stages]
     widths = [
         max(len(r[i]) for r in [["stage", "result", "time", "output"], *rows]) for i in range(3)
@@ -431,10 +431,10 @@ def _publish_for_rehearsal(runner: gha.Runner) -> Callable[..., tuple[list[str],
     return upload
 
 
-def _release_for_rehearsal(runner: gha.Runner, token: str) -> Callable[[Any, str], str]:
+def _release_for_rehearsal(runner: gha.Runner, token: str) -> Callable[[Request, str], str]:
     """Makes the draft release for real (run --github), from the rehearsal's request."""
 
-    def create(request: Any, repo: str) -> str:
+    def create(request: Request, repo: str) -> str:
         from .errors import CredentialError
         from .release_page import DEFAULT_API_URL, Settings, Target, make_release
 
