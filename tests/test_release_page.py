@@ -450,3 +450,20 @@ def test_a_long_rate_limit_fails_with_when_to_retry(
     )
     assert "lacks the permission" not in result.text
     assert fake.repo(REPO).releases == []
+
+
+def test_subjects_gate_refuses_a_swapped_distribution_before_any_request(
+    fake: FakeGitHub, project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from release_actions.hashing import format_sums, hash_files
+
+    dists = sorted(p for p in (project / "dist").iterdir())
+    (project / "subjects.txt").write_text(format_sums(hash_files(dists)))
+    ok = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", "--subjects", "subjects.txt", *DIST)
+    assert ok.code == 0, ok.text  # SHA256SUMS is not a subject, and need not be
+    fake.requests.clear()
+    dists[0].write_bytes(dists[0].read_bytes() + b"swapped")
+    result = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", "--subjects", "subjects.txt", *DIST)
+    assert result.code == 1
+    assert f"'{dists[0].name}' does not match its hashed subject" in result.text
+    assert fake.requests == []

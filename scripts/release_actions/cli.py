@@ -617,6 +617,8 @@ def _add_release_page(sub: argparse._SubParsersAction[_Parser]) -> None:
                    help="close the milestone titled with the version")  # fmt: skip
     p.add_argument("--preview-file", type=Path, default=Path("release-page.md"),
                    help="where the page goes without a token (default: release-page.md)")  # fmt: skip
+    p.add_argument("--subjects", metavar="FILE|-",
+                   help="the hash action's subjects: every distribution attached must match them")  # fmt: skip
     p.set_defaults(handler=_run_release_page)
 
 
@@ -659,6 +661,12 @@ def _run_release_page(args: argparse.Namespace, runner: gha.Runner) -> int:
         notes, _ = _notes_for(args.changelog, str(version), repo, env, False, runner)
     prerelease = is_prerelease(version) if args.prerelease == "auto" else args.prerelease == "true"
     files = hash_files(collect_files(args.files)) if args.files else []
+    if args.subjects:
+        from .hashing import is_sidecar, match_files, parse_subjects
+
+        # The integrity gate: distributions only; SHA256SUMS and provenance are not subjects.
+        subjects = parse_subjects(*_read_subjects_arg(args.subjects))
+        match_files(subjects, [f for f in files if not is_sidecar(f.name)])
     request = Request(
         tag=tag, version=version, name=args.name or tag, notes=notes, draft=args.draft,
         prerelease=prerelease, files=files, overwrite=args.overwrite,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # In: RA_PYTHON, RA_INPUT_FILES (lines), RA_INPUT_TAG, RA_INPUT_NAME, RA_INPUT_NOTES_FILE,
 #     RA_INPUT_CHANGELOG, RA_INPUT_DRAFT, RA_INPUT_PRERELEASE, RA_INPUT_OVERWRITE,
-#     RA_INPUT_CLOSE_MILESTONE, RA_INPUT_REPOSITORY, GITHUB_TOKEN
+#     RA_INPUT_CLOSE_MILESTONE, RA_INPUT_REPOSITORY, RA_INPUT_SUBJECTS, GITHUB_TOKEN
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 args=(release-page "--prerelease=$RA_INPUT_PRERELEASE")
@@ -18,4 +18,8 @@ if [ "$RA_INPUT_DRAFT" = false ]; then args+=(--no-draft); fi
 if [ "$RA_INPUT_OVERWRITE" = true ]; then args+=(--overwrite); fi
 if [ "$RA_INPUT_CLOSE_MILESTONE" = true ]; then args+=(--close-milestone); fi
 lines RA_INPUT_FILES
-ra "${args[@]}" -- ${LINES[@]+"${LINES[@]}"}
+if [ -n "${RA_INPUT_SUBJECTS:-}" ]; then
+  printf '%s\n' "$RA_INPUT_SUBJECTS" | ra "${args[@]}" --subjects=- -- ${LINES[@]+"${LINES[@]}"}
+else
+  ra "${args[@]}" -- ${LINES[@]+"${LINES[@]}"}
+fi
