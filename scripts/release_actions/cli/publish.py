@@ -1,0 +1,60 @@
+"""release-actions publish: uploads to PyPI or any index."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from .. import gha
+from ._shared import Parser, read_subjects_arg
+
+
+def add(sub: argparse._SubParsersAction[Parser]) -> None:
+    p = sub.add_parser(
+        "publish",
+        help="upload distributions to PyPI (Trusted Publishing, PEP 740) or any index",
+        description="Check every file first (metadata, and sha256 against --subjects), then "
+        "upload them one by one with twine's machinery. Credentials: TWINE_USERNAME/"
+        "TWINE_PASSWORD, else PyPI Trusted Publishing with the runner's OIDC identity. "
+        "Files already on the index with the same sha256 are skipped, so a re-run completes.",
+    )
+    p.add_argument(
+        "files", nargs="*", metavar="FILES", help="files, directories or globs (default: dist/*)"
+    )
+    p.add_argument("--repository-url", default="https://upload.pypi.org/legacy/", metavar="URL",
+                   help="the index's upload URL (default: PyPI; TestPyPI is https://test.pypi.org/legacy/)")  # fmt: skip
+    p.add_argument("--subjects", metavar="FILE|-",
+                   help="the hash action's subjects (SHA256SUMS or base64): every file must match before any upload")  # fmt: skip
+    p.add_argument("--skip-existing", action="store_true",
+                   help="ask the index first and do not send files it already holds with the same sha256")  # fmt: skip
+    att = p.add_mutually_exclusive_group()
+    att.add_argument("--attestations", dest="attestations", action="store_true", default=None,
+                     help="sign and send PEP 740 attestations (default: with Trusted Publishing to PyPI/TestPyPI)")  # fmt: skip
+    att.add_argument("--no-attestations", dest="attestations", action="store_false")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, runner: gha.Runner) -> int:
+    from ..hashing import collect_files, parse_subjects
+    from ..publish import publish
+
+    runner.mask(runner.env.get("TWINE_PASSWORD", "").strip())
+    subjects = parse_subjects(*read_subjects_arg(args.subjects)) if args.subjects else None
+    paths = collect_files(args.files)
+    with runner.group(f"Publish {len(paths)} file(s) to {args.repository_url}"):
+        outcome = publish(
+            paths, args.repository_url, subjects=subjects, skip_existing=args.skip_existing,
+            attestations=args.attestations, env=runner.env, mask=runner.mask, log=runner.info,
+            notice=lambda m: runner.notice(m, title="Already published"),
+        )  # fmt: skip
+    for name in outcome.uploaded:
+        print(name)
+    runner.set_outputs(
+        {"uploaded": json.dumps(outcome.uploaded), "skipped": json.dumps(outcome.skipped)}
+    )
+    rows = [[f"[`{n}`]({outcome.links[n]})", "uploaded"] for n in outcome.uploaded]
+    rows += [[f"`{n}`", "already there (same sha256)"] for n in outcome.skipped]
+    runner.summary(
+        f"### Published to {args.repository_url}\n\n" + gha.table(["File", "Result"], rows)
+    )
+    return 0

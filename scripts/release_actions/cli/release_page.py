@@ -1,0 +1,151 @@
+"""release-actions release-page: the GitHub release of a tag."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .. import gha
+from ..errors import InputError, UsageError
+from ._shared import Parser, read_subjects_arg, rel, repo_arg
+from .notes import notes_for
+
+
+def add(sub: argparse._SubParsersAction[Parser]) -> None:
+    p = sub.add_parser(
+        "release-page",
+        help="create or complete the GitHub release of a tag: notes, milestone link, assets",
+        description="Find the release of TAG (drafts included) or create it as a draft, set its "
+        "notes from the change log plus a link to the version's milestone, upload the files "
+        "that are missing, and publish it last with --no-draft. Safe to re-run and to run "
+        "concurrently. Without GITHUB_TOKEN (off a runner) the page is written as Markdown "
+        "to a file instead.",
+    )
+    p.add_argument("files", nargs="*", metavar="FILES", help="files or globs to attach (dists, "
+                   "SHA256SUMS, multiple.intoto.jsonl, *.publish.attestation)")  # fmt: skip
+    p.add_argument("--tag", help="the release tag (default: the pushed tag, from GITHUB_REF)")
+    p.add_argument("--repo", metavar="OWNER/REPO", help="repository (default: GITHUB_REPOSITORY)")
+    p.add_argument("--name", help="release title (default: the tag)")
+    notes = p.add_mutually_exclusive_group()
+    notes.add_argument("--notes-file", type=Path, help="Markdown notes to use as they are")
+    notes.add_argument("--changelog", type=Path, help="change log to take the notes from "
+                       "(default: found in the current directory)")  # fmt: skip
+    draft = p.add_mutually_exclusive_group()
+    draft.add_argument("--draft", dest="draft", action="store_true", default=True,
+                       help="leave a new release as a draft (default)")  # fmt: skip
+    draft.add_argument("--no-draft", dest="draft", action="store_false",
+                       help="publish the release once every asset is attached")  # fmt: skip
+    p.add_argument("--prerelease", choices=["auto", "true", "false"], default="auto",
+                   help="mark as prerelease; auto: from the PEP 440 version (a, b, rc, dev)")  # fmt: skip
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an attached file whose content differs (refused otherwise)")  # fmt: skip
+    p.add_argument("--close-milestone", action="store_true",
+                   help="close the milestone titled with the version")  # fmt: skip
+    p.add_argument("--preview-file", type=Path, default=Path("release-page.md"),
+                   help="where the page goes without a token (default: release-page.md)")  # fmt: skip
+    p.add_argument("--subjects", metavar="FILE|-",
+                   help="the hash action's subjects: every distribution attached must match them")  # fmt: skip
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, runner: gha.Runner) -> int:
+    from ..errors import CredentialError
+    from ..files import write_atomic
+    from ..hashing import collect_files, hash_files
+    from ..release_page import (
+        DEFAULT_API_URL,
+        Request,
+        Settings,
+        Target,
+        make_release,
+        render_preview,
+    )  # fmt: skip
+    from ..versions import is_prerelease, version_from_tag
+
+    env = runner.env
+    token = env.get("GITHUB_TOKEN", "").strip()
+    runner.mask(token)
+    # Everything is checked before the first request: tag, repository, notes, files.
+    tag = args.tag
+    ref = env.get("GITHUB_REF", "")
+    if not tag and ref.startswith("refs/tags/"):
+        tag = ref.removeprefix("refs/tags/")
+    if not tag:
+        raise UsageError(
+            "No tag given.", "Pass --tag (on a tag push it defaults to the pushed tag)."
+        )
+    version = version_from_tag(tag)
+    repo = repo_arg(args.repo, env)
+    if args.notes_file:
+        try:
+            notes = args.notes_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise InputError(
+                f"Cannot read the notes file '{args.notes_file}'.", "Pass a UTF-8 Markdown file."
+            ) from None
+    else:
+        notes, _ = notes_for(args.changelog, str(version), repo, env, False, runner)
+    prerelease = is_prerelease(version) if args.prerelease == "auto" else args.prerelease == "true"
+    files = hash_files(collect_files(args.files)) if args.files else []
+    if args.subjects:
+        from ..hashing import is_sidecar, match_files, parse_subjects
+
+        # The integrity gate: distributions only; SHA256SUMS and provenance are not subjects.
+        subjects = parse_subjects(*read_subjects_arg(args.subjects))
+        match_files(subjects, [f for f in files if not is_sidecar(f.name)])
+    request = Request(
+        tag=tag, version=version, name=args.name or tag, notes=notes, draft=args.draft,
+        prerelease=prerelease, files=files, overwrite=args.overwrite,
+        close_milestone=args.close_milestone,
+    )  # fmt: skip
+
+    if not token:
+        if runner.active:
+            raise CredentialError(
+                "GITHUB_TOKEN is not set, so the release page cannot be made.",
+                "Pass the token to the step (the action does this with its token input, "
+                "default github.token) and grant 'contents: write'.",
+            )
+        write_atomic(args.preview_file, render_preview(request, repo).encode())
+        runner.notice(
+            f"GITHUB_TOKEN is not set: wrote the release page for {tag} to {args.preview_file} "
+            "instead of creating it on GitHub.",
+            title="Release page preview",
+        )
+        print(rel(args.preview_file.absolute()))
+        return 0
+    if repo is None:
+        raise UsageError(
+            "No repository given.",
+            "Pass --repo OWNER/REPO (on a runner GITHUB_REPOSITORY is used).",
+        )
+
+    target = Target(env.get("GITHUB_API_URL") or DEFAULT_API_URL, repo, token)
+    with runner.group(f"Release page for {tag} in {repo}"):
+        result = make_release(target, request, settings=Settings.from_env(env), log=runner.info)
+    for warning in result.warnings:
+        runner.warning(warning, title="Release page")
+    state = "draft" if result.draft else "published"
+    print(result.html_url)
+    runner.info(f"release {result.id} for {tag} is {state}: {result.html_url}")
+    runner.set_outputs(
+        {"id": str(result.id), "url": result.url, "html-url": result.html_url,
+         "upload-url": result.upload_url, "draft": str(result.draft).lower()}
+    )  # fmt: skip
+    rows = [[f"`{name}`", outcome] for name, outcome in result.assets.items()]
+    summary = (
+        f"### Release [{request.name}]({result.html_url}) ({state}"
+        + (", prerelease" if result.prerelease else "")
+        + ")\n\n"
+    )
+    if result.milestone:
+        summary += (
+            f"Milestone [{result.milestone.title}]({result.milestone.html_url})"
+            + (" closed." if result.milestone_closed else ".")
+            + "\n\n"
+        )
+    if rows:
+        summary += gha.table(["Asset", "Result"], rows) + "\n\n"
+    summary += gha.details("Release notes", result.body or "_empty_")
+    runner.summary(summary)
+    return 0

@@ -1,0 +1,122 @@
+"""release-actions run: the whole release rehearsed locally."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import gha
+from ._shared import Parser, rel
+
+if TYPE_CHECKING:
+    from ..rehearsal import Rehearsal
+    from ..release_page import Request
+
+
+def add(sub: argparse._SubParsersAction[Parser]) -> None:
+    p = sub.add_parser(
+        "run",
+        help="rehearse the whole release locally: build, hash, attest, verify, publish, notes, release page",
+        description="Run every stage of a release with the actions' own code, stopping at the "
+        "first failure. With no options it needs no account and no network: the provenance is "
+        "signed with a key made for the run, the files go to a local folder index, and the "
+        "release page is rendered to Markdown. Everything lands in one folder.",
+    )
+    p.add_argument("project_dir", nargs="?", default=".", type=Path, metavar="PROJECT_DIR")
+    p.add_argument("--tag", help="the tag to rehearse (default: the tag at HEAD)")
+    p.add_argument("--out-dir", type=Path,
+                   help="where everything goes (default: PROJECT_DIR/.release-rehearsal/VERSION)")  # fmt: skip
+    p.add_argument("--repository-url", metavar="URL",
+                   help="publish to this index (TWINE_USERNAME/TWINE_PASSWORD) instead of a local folder")  # fmt: skip
+    p.add_argument("--signer", choices=("key", "none"), default="key",
+                   help="key: a key made for this run (default); none: unsigned")  # fmt: skip
+    p.add_argument("--github", action="store_true",
+                   help="create the draft release on GitHub for real (GITHUB_TOKEN from the environment)")  # fmt: skip
+    p.add_argument(
+        "--allow-dirty", action="store_true", help="rehearse a work tree with uncommitted changes"
+    )
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, runner: gha.Runner) -> int:
+    from ..rehearsal import Options, StageFailed, rehearse
+
+    options = Options(
+        project=args.project_dir, tag=args.tag, out_dir=args.out_dir, repository_url=args.repository_url,
+        signer=args.signer, github=args.github, allow_dirty=args.allow_dirty,
+    )  # fmt: skip
+    token = runner.env.get("GITHUB_TOKEN", "").strip()
+    runner.mask(token)
+    runner.mask(runner.env.get("TWINE_PASSWORD", "").strip())
+    try:
+        run = rehearse(
+            options, env=runner.env, log=runner.info,
+            warn=lambda m: runner.warning(m, title="Rehearsal"),
+            publish_remote=_publish_for_rehearsal(runner),
+            release_remote=_release_for_rehearsal(runner, token),
+        )  # fmt: skip
+    except StageFailed as failure:
+        _print_rehearsal(failure.rehearsal, runner)
+        raise
+    _print_rehearsal(run, runner)
+    print(f"\nRehearsal of {run.tag} passed: everything is in {rel(run.out_dir)}")
+    if run.index_url.startswith("file:"):
+        print(
+            f"Try it: pip install --index-url {run.index_url} {run.files[0].name.split('-')[0]}=={run.version}"
+        )
+    return 0
+
+
+def _print_rehearsal(run: Rehearsal, runner: gha.Runner) -> None:
+    rows = [[s.name, s.result, f"{s.seconds:.2f} s", s.output or s.message] for s in run.stages]
+    widths = [
+        max(len(r[i]) for r in [["stage", "result", "time", "output"], *rows]) for i in range(3)
+    ]
+    print()
+    for row in [["stage", "result", "time", "output"], *rows]:
+        print("  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row)))
+    runner.summary(
+        f"### Release rehearsal of {run.tag}\n\n"
+        + gha.table(["Stage", "Result", "Time", "Output"], rows)
+    )
+
+
+def _publish_for_rehearsal(runner: gha.Runner) -> Callable[..., tuple[list[str], list[str]]]:
+    """Publishing to a real index (run --repository-url): the publish command's code."""
+
+    def upload(
+        files: list[Path], url: str, sums: Path, log: Callable[[str], None]
+    ) -> tuple[list[str], list[str]]:
+        from ..hashing import parse_subjects
+        from ..publish import publish
+
+        subjects = parse_subjects(sums.read_text(encoding="utf-8"), sums.name)
+        outcome = publish(
+            files, url, subjects=subjects, skip_existing=True, attestations=False,
+            env=runner.env, mask=runner.mask, log=log,
+        )  # fmt: skip
+        return outcome.uploaded, outcome.skipped
+
+    return upload
+
+
+def _release_for_rehearsal(runner: gha.Runner, token: str) -> Callable[[Request, str], str]:
+    """Makes the draft release for real (run --github), from the rehearsal's request."""
+
+    def create(request: Request, repo: str) -> str:
+        from ..errors import CredentialError
+        from ..release_page import DEFAULT_API_URL, Settings, Target, make_release
+
+        if not token:
+            raise CredentialError(
+                "--github needs GITHUB_TOKEN.",
+                "Export a token with 'contents: write', or leave out --github.",
+            )
+        target = Target(runner.env.get("GITHUB_API_URL") or DEFAULT_API_URL, repo, token)
+        return make_release(
+            target, request, settings=Settings.from_env(runner.env), log=runner.info
+        ).html_url
+
+    return create

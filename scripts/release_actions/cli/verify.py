@@ -1,0 +1,100 @@
+"""release-actions verify: provenance checked offline, one line per check."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from .. import gha
+from ..errors import InputError
+from ._shared import Parser
+
+
+def add(sub: argparse._SubParsersAction[Parser]) -> None:
+    p = sub.add_parser(
+        "verify",
+        help="verify provenance (ours, slsa-github-generator, actions/attest, PEP 740) offline",
+        description="Check the signature, transparency log, signer identity and claims of "
+        "provenance, and that every artifact's sha256 equals one of its subjects. Offline: "
+        "Sigstore's trust root is the one shipped with the sigstore package.",
+    )
+    p.add_argument(
+        "artifacts", nargs="+", metavar="ARTIFACT", help="a file, or its digest as sha256:<64 hex>"
+    )
+    p.add_argument("--provenance", required=True, type=Path, metavar="PATH",
+                   help="multiple.intoto.jsonl, a .sigstore bundle or a .publish.attestation")  # fmt: skip
+    p.add_argument("--source-uri", default="", metavar="github.com/OWNER/REPO",
+                   help="repository that must have built the artifacts (required for Sigstore signatures)")  # fmt: skip
+    ref = p.add_mutually_exclusive_group()
+    ref.add_argument(
+        "--source-tag", default="", metavar="TAG", help="exact tag it must be built from"
+    )
+    ref.add_argument(
+        "--source-branch", default="", metavar="BRANCH", help="branch it must be built from"
+    )
+    p.add_argument(
+        "--builder-id", default="", metavar="ID", help="builder id the provenance must name"
+    )
+    p.add_argument(
+        "--workflow", default="", metavar="FILE", help="workflow file that must have run the build"
+    )
+    p.add_argument(
+        "--key", type=Path, metavar="PUBPEM", help="public key for key-signed provenance"
+    )
+    p.add_argument("--allow-unsigned", action="store_true",
+                   help="accept unsigned provenance (dry runs); the signature is reported as not done")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=run)
+
+
+_MARKS = {"pass": "✓", "fail": "✗", "not done": "-"}
+
+
+def run(args: argparse.Namespace, runner: gha.Runner) -> int:
+    from ..errors import VerificationError
+    from ..verify import Expectations, artifacts_from_args, verify
+
+    artifacts = artifacts_from_args(args.artifacts)
+    try:
+        data = args.provenance.read_bytes()
+        key = args.key.read_bytes() if args.key else None
+    except OSError as exc:
+        raise InputError(f"'{exc.filename}' cannot be read: {exc.strerror}.",
+                         "Pass the provenance file (and key) downloaded from the release page.") from None  # fmt: skip
+    source_uri = args.source_uri
+    if not source_uri and runner.active and runner.env.get("GITHUB_REPOSITORY"):
+        source_uri = f"github.com/{runner.env['GITHUB_REPOSITORY']}"
+    expect = Expectations(
+        source_uri=source_uri, tag=args.source_tag, branch=args.source_branch, builder_id=args.builder_id,
+        workflow=args.workflow, public_key_pem=key, allow_unsigned=args.allow_unsigned,
+    )  # fmt: skip
+    report = verify(artifacts, data, args.provenance.name, expect)
+    lines = []
+    for att in report.attestations:
+        prefix = f"line {att.line} ({att.kind})" if len(report.attestations) > 1 else att.kind
+        lines.append(prefix)
+        lines += [f"  {_MARKS[c.status]} {c.name}: {c.detail}" for c in att.checks]
+    lines.append(
+        f"{_MARKS[report.subjects.status]} {report.subjects.name}: {report.subjects.detail}"
+    )
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print("\n".join(lines))
+    runner.set_outputs({"verified": "true" if report.ok else "false"})
+    runner.summary(f"### Provenance {'verified' if report.ok else 'NOT verified'}: `{args.provenance.name}`\n\n"
+                   + gha.table(["Check", "Result", "Detail"],
+                               [[c.name, f"{_MARKS[c.status]} {c.status}", c.detail] for c in report.checks]))  # fmt: skip
+    for c in report.checks:
+        if c.status == "not done":
+            runner.warning(f"{c.name}: {c.detail}", title="Verification incomplete")
+    failed = [c for c in report.checks if c.status == "fail"]
+    if failed:
+        raise VerificationError(
+            f"{args.provenance.name} does not verify: "
+            + "; ".join(f"{c.name}: {c.detail}" for c in failed)
+            + ".",
+            "Do not use these artifacts; if you expected them to verify, check the options against how they were built.",
+        )
+    return 0
