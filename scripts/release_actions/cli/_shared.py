@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from .. import gha
-from ..errors import InputError, UsageError
+from ..errors import InputError, UsageError, shown
 
 Handler = Callable[[argparse.Namespace, gha.Runner], int]
 
@@ -52,9 +52,7 @@ def read_subjects_arg(value: str) -> tuple[str, str]:
 
 
 def repo_arg(value: str | None, env: dict[str, str]) -> str | None:
-
-    from ..errors import shown
-
+    """--repo, else the runner's GITHUB_REPOSITORY; it must look like OWNER/REPO."""
     repo = value or env.get("GITHUB_REPOSITORY") or None
     if repo is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", repo):
         raise UsageError(f"'{shown(repo)}' is not OWNER/REPO.", "Pass --repo like 'pallets/flask'.")
