@@ -12,8 +12,13 @@ from pathlib import Path
 
 from _common import ROOT, compare, ratio, run, tool
 
-PEER = ROOT.parent / "shared" / "peer-data" / "github-attest"
-BUNDLE = PEER / "pypi_attestation_models-0.0.4a2.tar.gz.sigstore"
+BUNDLE = (
+    ROOT
+    / "tests"
+    / "data"
+    / "pypi-attestations"
+    / "pypi_attestation_models-0.0.4a2.tar.gz.sigstore"
+)
 DIGEST = "sha256:c9709ce6fd5b67b59b4a28758cf14d3f411803c4b89b6068b1f1a8e4ee94c8ef"
 REPO = "trailofbits/pypi-attestation-models"
 IDENTITY = f"https://github.com/{REPO}/.github/workflows/release.yml@refs/tags/v0.0.4a2"

@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 PROJECTS = Path(__file__).parent / "projects"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 @pytest.fixture

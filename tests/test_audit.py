@@ -506,13 +506,7 @@ def test_github_unreachable_is_a_network_error() -> None:
 
 # -- the real verifier ------------------------------------------------------------------------
 
-GENERATOR_V21 = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "peer-data"
-    / "slsa-github-generator"
-    / "v2.1.0"
-)
+GENERATOR_V21 = Path(__file__).parent / "data" / "slsa-verifier" / "gha_generic" / "v2.1.0"
 
 
 def test_real_verifier_returns_the_subjects_of_provenance_built_from_the_tag() -> None:
@@ -529,7 +523,7 @@ def test_real_verifier_returns_the_subjects_of_provenance_built_from_the_tag() -
         (
             "slsa-framework/example-package",
             "v14.1",
-            "claims: built from tag v14.2, expected tag v14.1",
+            "signer identity: built from tag v14.2, expected tag v14.1",
         ),
         (
             "octo/demo",

@@ -291,7 +291,8 @@ CASES = [
         "provenance-unknown-type",
         "provenance",
         ["verify", "sha256:" + A_SUM, "--provenance", "p.jsonl"],
-        "not a Sigstore bundle, DSSE envelope",
+        "unsupported format: not a Sigstore bundle, DSSE envelope",
+        code=2,
         setup=_write("p.jsonl", '{"kind": "something else"}\n'),
     ),
     Case(
@@ -430,4 +431,8 @@ def test_bad_input(
         assert not any(k.endswith((".whl", ".tar.gz")) for k in left)
         after = {k: v for k, v in after.items() if k not in left}
     assert after == before
-    assert result.outputs in ({}, {"verified": "false"})
+    assert result.outputs in (
+        {},
+        {"verified": "false", "outcome": "failed"},
+        {"verified": "false", "outcome": "unsupported"},
+    )

@@ -103,6 +103,26 @@ class VerificationError(ReleaseError):
     anchor = "verification-failed"
 
 
+class UnsupportedProvenanceError(VerificationError):
+    """Provenance in a format, or from a signer, this verifier cannot check (exit code 2).
+
+    Not a forgery: the document may be valid, it is just not one we can judge.
+    """
+
+    exit_code = 2
+    title = "Unsupported provenance"
+    anchor = "unsupported-provenance"
+
+
+class IncompleteVerificationError(VerificationError):
+    """Every check made passed, but one that decides the result could not be made offline
+    (exit code 3): not verified, not refuted."""
+
+    exit_code = 3
+    title = "Verification incomplete"
+    anchor = "verification-incomplete"
+
+
 class CredentialError(ReleaseError):
     """A token, password, key or OIDC identity is missing, refused or expired."""
 

@@ -204,30 +204,37 @@ def _strip_scheme(uri: str) -> str:
 
 
 def claims_of(statement: Mapping[str, Any]) -> Claims | None:
-    """Source, ref and builder of an SLSA v1 or v0.2 predicate; None for other predicates."""
-    predicate = statement.get("predicate")
-    if not isinstance(predicate, dict):
-        return None
+    """Source, ref and builder of an SLSA v1 or v0.2 predicate; None for other predicates.
+
+    The Statement is untrusted input: a field of the wrong JSON type reads as absent.
+    """
+    predicate = _object(statement.get("predicate"))
     kind = statement.get("predicateType")
     if kind == SLSA_V1:
-        definition = predicate.get("buildDefinition") or {}
-        workflow = (definition.get("externalParameters") or {}).get("workflow") or {}
-        builder = ((predicate.get("runDetails") or {}).get("builder") or {}).get("id", "")
+        definition = _object(predicate.get("buildDefinition"))
+        workflow = _object(_object(definition.get("externalParameters")).get("workflow"))
+        builder = _object(_object(predicate.get("runDetails")).get("builder")).get("id")
         return Claims(
-            source=_strip_scheme(str(workflow.get("repository", ""))),
-            ref=str(workflow.get("ref", "")),
-            builder_id=str(builder),
-            workflow=str(workflow.get("path", "")),
+            source=_strip_scheme(_text(workflow.get("repository"))),
+            ref=_text(workflow.get("ref")),
+            builder_id=_text(builder),
+            workflow=_text(workflow.get("path")),
         )
     if kind == SLSA_V02:
-        invocation = predicate.get("invocation") or {}
-        config = invocation.get("configSource") or {}
-        uri = str(config.get("uri", ""))
-        source, _, ref = uri.partition("@")
+        config = _object(_object(predicate.get("invocation")).get("configSource"))
+        source, _, ref = _text(config.get("uri")).partition("@")
         return Claims(
             source=_strip_scheme(source),
             ref=ref,
-            builder_id=str((predicate.get("builder") or {}).get("id", "")),
-            workflow=str(config.get("entryPoint", "")),
+            builder_id=_text(_object(predicate.get("builder")).get("id")),
+            workflow=_text(config.get("entryPoint")),
         )
     return None
+
+
+def _object(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""

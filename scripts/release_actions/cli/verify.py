@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 from .. import gha
-from ..errors import InputError
+from ..errors import InputError, UnsupportedProvenanceError, VerificationError
+from ..verify.text import untrusted
 from ._shared import Parser
 
 
@@ -33,26 +34,35 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
     ref.add_argument(
         "--source-branch", default="", metavar="BRANCH", help="branch it must be built from"
     )
-    p.add_argument(
-        "--builder-id", default="", metavar="ID", help="builder id the provenance must name"
-    )
-    p.add_argument(
-        "--workflow", default="", metavar="FILE", help="workflow file that must have run the build"
-    )
+    ref.add_argument("--source-versioned-tag", default="", metavar="vX[.Y[.Z]]",
+                     help="a tag of this version it must be built from (slsa-verifier's semantics: v1 matches v1.4.2)")  # fmt: skip
+    p.add_argument("--builder-id", default="", metavar="ID",
+                   help="builder the provenance must name: ID, ID@vX.Y.Z or ID@refs/tags/vX.Y.Z; "
+                   "also trusts a builder outside the source repository")  # fmt: skip
+    p.add_argument("--workflow", default="", metavar="FILE[@REF]",
+                   help="workflow file that must have run the build (checked against the signing certificate)")  # fmt: skip
     p.add_argument(
         "--key", type=Path, metavar="PUBPEM", help="public key for key-signed provenance"
     )
     p.add_argument("--allow-unsigned", action="store_true",
                    help="accept unsigned provenance (dry runs); the signature is reported as not done")  # fmt: skip
+    p.add_argument("--online", action="store_true",
+                   help="refresh Sigstore's trust root (TUF) before verifying; offline is the default")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=run)
 
 
-_MARKS = {"pass": "✓", "fail": "✗", "not done": "-"}
+_MARKS = {
+    "pass": "✓",
+    "fail": "✗",
+    "not done": "?",
+    "unsupported": "!",
+    "waived": "-",
+    "not checked": "-",
+}
 
 
 def run(args: argparse.Namespace, runner: gha.Runner) -> int:
-    from ..errors import VerificationError
     from ..verify import Expectations, artifacts_from_args, verify
 
     artifacts = artifacts_from_args(args.artifacts)
@@ -60,16 +70,25 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         data = args.provenance.read_bytes()
         key = args.key.read_bytes() if args.key else None
     except OSError as exc:
-        raise InputError(f"'{exc.filename}' cannot be read: {exc.strerror}.",
+        raise InputError(f"'{untrusted(exc.filename)}' cannot be read: {exc.strerror}.",
                          "Pass the provenance file (and key) downloaded from the release page.") from None  # fmt: skip
     source_uri = args.source_uri
     if not source_uri and runner.active and runner.env.get("GITHUB_REPOSITORY"):
         source_uri = f"github.com/{runner.env['GITHUB_REPOSITORY']}"
     expect = Expectations(
-        source_uri=source_uri, tag=args.source_tag, branch=args.source_branch, builder_id=args.builder_id,
-        workflow=args.workflow, public_key_pem=key, allow_unsigned=args.allow_unsigned,
+        source_uri=source_uri, tag=args.source_tag, branch=args.source_branch,
+        versioned_tag=args.source_versioned_tag, builder_id=args.builder_id, workflow=args.workflow,
+        public_key_pem=key, allow_unsigned=args.allow_unsigned, online=args.online,
     )  # fmt: skip
-    report = verify(artifacts, data, args.provenance.name, expect)
+    name = untrusted(args.provenance.name)
+    try:
+        report = verify(artifacts, data, name, expect)
+    except VerificationError as error:
+        # A file refused whole (malformed, or a format we cannot judge) still sets the outputs.
+        outcome = "unsupported" if isinstance(error, UnsupportedProvenanceError) else "failed"
+        print(f"Outcome: {outcome.upper()}")
+        runner.set_outputs({"verified": "false", "outcome": outcome})
+        raise
     lines = []
     for att in report.attestations:
         prefix = f"line {att.line} ({att.kind})" if len(report.attestations) > 1 else att.kind
@@ -78,23 +97,22 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     lines.append(
         f"{_MARKS[report.subjects.status]} {report.subjects.name}: {report.subjects.detail}"
     )
+    lines.append(f"Outcome: {report.outcome.upper()}")
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:
         print("\n".join(lines))
-    runner.set_outputs({"verified": "true" if report.ok else "false"})
-    runner.summary(f"### Provenance {'verified' if report.ok else 'NOT verified'}: `{args.provenance.name}`\n\n"
+    runner.set_outputs({"verified": "true" if report.ok else "false", "outcome": report.outcome})
+    runner.summary(f"### Provenance {report.outcome.upper()}: `{name}`\n\n"
                    + gha.table(["Check", "Result", "Detail"],
                                [[c.name, f"{_MARKS[c.status]} {c.status}", c.detail] for c in report.checks]))  # fmt: skip
     for c in report.checks:
-        if c.status == "not done":
-            runner.warning(f"{c.name}: {c.detail}", title="Verification incomplete")
-    failed = [c for c in report.checks if c.status == "fail"]
-    if failed:
-        raise VerificationError(
-            f"{args.provenance.name} does not verify: "
-            + "; ".join(f"{c.name}: {c.detail}" for c in failed)
-            + ".",
-            "Do not use these artifacts; if you expected them to verify, check the options against how they were built.",
-        )
+        if c.status in ("not done", "waived"):
+            runner.warning(
+                f"{c.name}: {c.detail}",
+                title="Verification incomplete" if c.status == "not done" else "Check waived",
+            )
+    error = report.error()
+    if error is not None:
+        raise error
     return 0
