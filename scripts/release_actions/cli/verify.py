@@ -112,7 +112,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
                 f"{c.name}: {c.detail}",
                 title="Verification incomplete" if c.status == "not done" else "Check waived",
             )
-    error = report.error()
-    if error is not None:
-        raise error
+    failure = report.error()
+    if failure is not None:
+        raise failure
     return 0
