@@ -320,3 +320,21 @@ def test_no_command_can_be_forged_through_the_provenance(work, key_pair, capsys,
     assert all(c.startswith(("::error title=", "::warning title=")) for c in commands), commands
     assert "##[" not in result.out + result.err
     assert result.outputs == {"verified": "false", "outcome": "failed"}
+
+
+@pytest.mark.online
+def test_online_refreshes_the_trust_root_and_still_verifies(tmp_path, capsys) -> None:
+    """--online takes Sigstore's trust root from its TUF repository instead of the packaged copy."""
+    bundle = (
+        Path(__file__).parent
+        / "data"
+        / "slsa-verifier"
+        / "gha_generic"
+        / "v2.1.0"
+        / "binary-linux-amd64-push-v14.2.intoto.jsonl"
+    )
+    digest = "sha256:376e7e01348585b6e6643bc6663146b9d525d9b41228bf180eaeb4d4a3706caa"
+    result = run_cli(["verify", digest, "--provenance", str(bundle), "--source-uri", "github.com/slsa-framework/example-package",
+                      "--online"], capsys, tmp_path)  # fmt: skip
+    assert result.code == 0, result.text
+    assert "(refreshed online)" in result.out
