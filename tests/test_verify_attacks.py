@@ -338,3 +338,31 @@ def test_online_refreshes_the_trust_root_and_still_verifies(tmp_path, capsys) ->
                       "--online"], capsys, tmp_path)  # fmt: skip
     assert result.code == 0, result.text
     assert "(refreshed online)" in result.out
+
+
+def test_a_key_signature_without_a_key_id_is_checked_with_the_given_key(
+    work, key_pair, capsys
+) -> None:
+    line = json.loads(_key_signed(key_pair, statement("refs/tags/v1.0.0")))
+    line["signatures"][0]["keyid"] = ""
+    result = verify(
+        work, json.dumps(line), "--key", "key.pub", "--source-tag", "v1.0.0", capsys=capsys
+    )
+    assert result.code == 0, result.text
+    other = ed25519.Ed25519PrivateKey.generate()
+    (work / "other.pub").write_bytes(signing.public_pem(other))
+    result = verify(work, json.dumps(line), "--key", "other.pub", capsys=capsys)
+    assert result.code == 1, result.text
+    assert "not signed by the key given with --key" in result.out
+
+
+def test_a_flood_of_documents_is_refused(work, capsys) -> None:
+    line = json.dumps(
+        {"payloadType": "application/vnd.in-toto+json", "payload": "e30=", "signatures": []}
+    )
+    (work / "p.jsonl").write_text((line + "\n") * 1001)
+    result = run_cli(
+        ["verify", "demo-1.0.0-py3-none-any.whl", "--provenance", "p.jsonl"], capsys, work
+    )
+    assert result.code == 1, result.text
+    assert "holds more than 1000 documents" in result.out

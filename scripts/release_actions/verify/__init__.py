@@ -108,6 +108,11 @@ def verify(artifacts: Sequence[Artifact], data: bytes, source: str, expect: Expe
         for number, doc in read_documents(data, source)
         for part in expand(doc, f"{source}, line {number}")
     ]
+    if expect.public_key_pem is not None:
+        # An envelope with neither certificate nor key id is checked with the key the user gave.
+        documents = [
+            (n, d, Kind.KEY_DSSE if k is Kind.LOG_ONLY_DSSE else k) for n, d, k in documents
+        ]
     if any(kind.keyless for _, _, kind in documents) and not expect.source_uri:
         raise UsageError(
             "A Sigstore signature only means something for an expected signer, and none was given.",

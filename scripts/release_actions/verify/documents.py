@@ -18,6 +18,8 @@ from .text import untrusted
 FIX_FILE = "Download the provenance again from the release page; it must be the file the attest step wrote."
 # Nesting far beyond any real bundle (they nest about 6 deep) is an attack on the parser.
 MAX_DEPTH = 64
+# One line per provenance document; each costs a signature check, so a flood is refused.
+MAX_DOCUMENTS = 1000
 
 
 class Kind(enum.Enum):
@@ -55,6 +57,11 @@ def read_documents(data: bytes, source: str) -> list[tuple[int, dict[str, Any]]]
                 f"{source}, line {number}: a JSON {type(value).__name__}, not an object.", FIX_FILE
             )
         documents.append((number, _checked_depth(value, source, number)))
+        if len(documents) > MAX_DOCUMENTS:
+            raise VerificationError(
+                f"{source} holds more than {MAX_DOCUMENTS} documents; no release has that many.",
+                FIX_FILE,
+            )
     return documents
 
 

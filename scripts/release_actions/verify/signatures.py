@@ -235,8 +235,10 @@ def check_key_envelope(
         ) from None
     if not _payload_type_ok(att, doc["payloadType"]):
         return None
+    # Signatures are matched to keys by key id; one written without an id is tried with this key.
+    signatures = [{**sig, "keyid": sig.get("keyid") or key.keyid} for sig in doc["signatures"]]
     try:
-        envelope = _envelope(doc)
+        envelope = _envelope({**doc, "signatures": signatures})
         envelope.verify([key], 1)
     except SslibVerificationError:
         att.add("signature", FAIL, f"not signed by the key given with --key ({key.keyid[:16]})")
