@@ -21,7 +21,7 @@ from cryptography import x509
 from ..errors import UsageError
 from ..provenance import PAYLOAD_TYPE
 from .documents import Kind
-from .report import FAIL, NOT_DONE, PASS, UNSUPPORTED, WAIVED, Attestation
+from .report import FAIL, NOT_DONE, PASS, UNSUPPORTED, WAIVED, Attestation, Status
 from .text import untrusted
 
 # sigstore logs that its offline trust root will not be updated, and warns about the
@@ -110,22 +110,37 @@ def _entry_kind(doc: dict[str, Any], kind: Kind) -> str:
     return found if isinstance(found, str) else ""
 
 
-def _why_not(bundle: Any, exc: Exception) -> tuple[Any, str]:
+def _why_not(bundle: Any, exc: Exception) -> tuple[Status, str]:
     """A failure against the public-good root, told apart from a signature by another instance."""
-    from sigstore.errors import Error as SigstoreError
     from sigstore.verify import policy
 
     try:
         _verifier("staging", False).verify_dsse(bundle, policy.UnsafeNoOp())
-    except SigstoreError:
-        return FAIL, f"does not verify against Sigstore's public-good trust root: {_short(exc)}"
-    except Exception:
-        return FAIL, f"does not verify against Sigstore's public-good trust root: {_short(exc)}"
+    except Exception:  # SigstoreError, or anything a foreign bundle trips in the library
+        return FAIL, (
+            f"does not verify against Sigstore's public-good trust root: {_short(exc)} "
+            f"(certificate issued by '{untrusted(_issuer(bundle))}', Rekor log {_log_id(bundle)}; "
+            "a private Sigstore instance needs its own trust root)"
+        )
     return (
         UNSUPPORTED,
         "unsupported: signed by Sigstore's staging instance (sigstage.dev), a test service; "
         "this verifier uses the public-good instance's trust root (sigstore.dev)",
     )
+
+
+def _issuer(bundle: Any) -> str:
+    try:
+        return str(bundle.signing_certificate.issuer.rfc4514_string())
+    except Exception:
+        return "unknown"
+
+
+def _log_id(bundle: Any) -> str:
+    try:
+        return bytes(bundle.log_entry._inner.log_id.key_id).hex()[:16] + "…"
+    except Exception:
+        return "unknown"
 
 
 # -- bare DSSE envelopes ------------------------------------------------------------------------
