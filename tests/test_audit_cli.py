@@ -71,7 +71,7 @@ def test_clean_history_table_and_outputs(
     ]
     assert lines[1].endswith("pre-release")
     assert lines[4].endswith("yanked: oops")
-    assert result.outputs == {"broken": "0", "versions": "4"}
+    assert result.outputs == {"broken": "0", "unreachable": "0", "versions": "4", "excluded": "0"}
     assert "### ✅ Release audit of Demo.Pkg" in result.summary
     assert (
         "4 version(s) of Demo.Pkg audited against octo/demo: 0 with broken promises"
@@ -121,12 +121,18 @@ def test_json_and_report_file(
     (version,) = data["versions"]
     assert version["version"] == "1.0.0"
     assert version["checks"] == {"tag": {"status": "ok", "detail": "v1.0.0", "fix": ""}}
+    f = index.file("demo_pkg-1.0.0.tar.gz")
     assert version["files"] == [
         {
             "filename": "demo_pkg-1.0.0.tar.gz",
-            "sha256": index.file("demo_pkg-1.0.0.tar.gz").digests()["sha256"],
+            "sha256": f.digests()["sha256"],
+            "size": len(f.content),
+            "upload_time": f.upload_time.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "provenance": None,
         }
     ]
+    assert data["index_source"] == "Simple API (JSON)"
+    assert data["index_notes"] == []
 
 
 def test_annotations_are_capped_but_the_summary_has_all(

@@ -5,20 +5,28 @@ without a leading ``v``), a GitHub release page exists for that tag and is
 published, a milestone named after the version exists and is closed, and the
 release page carries every file the index has. With ``verify``, every file is
 downloaded from the index, its sha256 must equal the index's own digest, and
-that digest must be a subject of the release's provenance
-(``multiple.intoto.jsonl``, verified) or of its ``SHA256SUMS``.
+that digest must be covered by verified evidence: the file's PEP 740
+attestations (from the index's Integrity API, signed by the repository's
+publishing workflow), else the release's provenance (``multiple.intoto.jsonl``,
+verified) or its ``SHA256SUMS``.
 
-Yanked versions are reported as yanked and not checked. Reading is parallel
-(a bounded thread pool), paginated and retried; see ``webclient``.
+The index is read once per project (``index_api``). A request that fails for
+one version (a 404, a timeout, an answer that is not what was asked for) makes
+that version's check ``unreachable``, with the status and URL, and the audit
+goes on. Yanked versions are reported as yanked and not checked. Reading is
+parallel (a bounded thread pool), paginated and retried; see ``webclient``.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -27,17 +35,28 @@ from packaging.version import InvalidVersion, Version
 from .errors import (
     AuditError,
     CredentialError,
+    InputError,
     NetworkError,
     ReleaseError,
     SubjectsError,
+    UsageError,
     VerificationError,
+    shown,
 )
 from .hashing import parse_subjects
-from .index_api import IndexClient, IndexFile, IndexRelease, version_key
+from .index_api import (
+    INTEGRITY_ACCEPT,
+    IndexClient,
+    IndexFile,
+    IndexRelease,
+    describe,
+    select_version,
+    version_key,
+)
 from .versions import names_version
 from .webclient import WebClient
 
-OK, BROKEN, SKIPPED = "ok", "broken", "skipped"
+OK, BROKEN, UNREACHABLE, SKIPPED = "ok", "broken", "unreachable", "skipped"
 CHECKS = ("tag", "release", "milestone", "assets", "provenance")
 PROVENANCE_NAME = "multiple.intoto.jsonl"
 SUMS_NAMES = ("SHA256SUMS", "SHA256SUMS.txt")
@@ -69,8 +88,19 @@ ASSET_DIFFERS = "release asset '{name}' is not the index's file (sha256 {asset} 
 ASSET_DIFFERS_FIX = "One of the two was replaced after the release: run the audit with --verify to see which, then yank or re-release the version; never replace a file by hand."
 INDEX_NO_DIGEST = "the index gives no sha256 for '{name}'"
 INDEX_NO_DIGEST_FIX = "Ask the index's operators; without a digest nobody can check the file."
-DOWNLOAD_FAILED = "downloading '{name}' from the index answered HTTP {status}"
+DOWNLOAD_FAILED = "'{name}' could not be downloaded from the index: {cause}"
 DOWNLOAD_FAILED_FIX = "Check that {url} is reachable from here, then run the audit again."
+PEP740_FAILED = "the PEP 740 provenance of '{name}' does not verify: {cause}"
+PEP740_FIX = "The file was not published by {workflow} of {repo}: check the project's trusted publishers on the index, and yank the version if it was published from elsewhere (pass --workflow when the release workflow was renamed)."
+PEP740_UNREACHABLE = "the PEP 740 provenance of '{name}' could not be read: {cause}"
+PEP740_UNREACHABLE_FIX = (
+    "Check that {url} (the index's Integrity API) is reachable from here, then run the audit again."
+)
+EVIDENCE_UNREACHABLE = "{source} of release '{tag}' could not be read: {cause}"
+EVIDENCE_UNREACHABLE_FIX = (
+    "Check that the token can read the release assets ({repo}), then run the audit again."
+)
+NO_RELEASES_READ = "release pages not read (--skip release) and no PEP 740 attestations"
 INDEX_DIGEST_MISMATCH = "the index serves '{name}' with sha256 {got}, not the {want} it lists"
 INDEX_DIGEST_MISMATCH_FIX = "Do not install this file; report it to the index's operators."
 NO_EVIDENCE = "release '{tag}' has neither {prov} nor SHA256SUMS"
@@ -145,7 +175,7 @@ class RepoState:
 @dataclass(frozen=True)
 class Check:
     name: str
-    status: str  # ok | broken | skipped
+    status: str  # ok | broken | unreachable | skipped
     detail: str = ""
     fix: str = ""
 
@@ -166,10 +196,16 @@ class VersionReport:
         return [c for c in self.checks.values() if c.status == BROKEN]
 
     @property
+    def unreachable(self) -> list[Check]:
+        return [c for c in self.checks.values() if c.status == UNREACHABLE]
+
+    @property
     def status(self) -> str:
         if self.yanked:
             return "yanked"
-        return BROKEN if self.broken else OK
+        if self.broken:
+            return BROKEN
+        return UNREACHABLE if self.unreachable else OK
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -182,7 +218,16 @@ class VersionReport:
             "release": None
             if self.release is None
             else {"tag": self.release.tag, "draft": self.release.draft, "url": self.release.url},
-            "files": [{"filename": f.filename, "sha256": f.sha256} for f in self.files],
+            "files": [
+                {
+                    "filename": f.filename,
+                    "sha256": f.sha256,
+                    "size": f.size,
+                    "upload_time": f.upload_time or None,
+                    "provenance": f.provenance,
+                }
+                for f in self.files
+            ],
             "checks": {
                 c.name: {"status": c.status, "detail": c.detail, "fix": c.fix}
                 for c in self.checks.values()
@@ -199,23 +244,83 @@ class AuditReport:
     verified: bool
     versions: list[VersionReport]
     checks: tuple[str, ...]
+    index_source: str = ""  # which API listed the versions
+    notes: list[str] = field(default_factory=list)  # what the index lacked, and what filled in
+    since: str | None = None
+    excluded: list[str] = field(default_factory=list)  # versions older than --since
 
     @property
     def broken(self) -> list[tuple[VersionReport, Check]]:
         return [(v, c) for v in self.versions for c in v.broken]
+
+    @property
+    def unreachable(self) -> list[tuple[VersionReport, Check]]:
+        return [(v, c) for v in self.versions for c in v.unreachable]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "project": self.project,
             "repository": self.repo,
             "index": self.index_url,
+            "index_source": self.index_source,
+            "index_notes": list(self.notes),
             "tags_from": self.tags_from,
             "verified": self.verified,
             "checks": list(self.checks),
-            "ok": not self.broken,
+            "ok": not self.broken and not self.unreachable,
             "broken": len(self.broken),
+            "unreachable": len(self.unreachable),
+            "since": self.since,
+            "excluded": list(self.excluded),
             "versions": [v.to_json() for v in self.versions],
         }
+
+
+# -- which versions -------------------------------------------------------------------
+
+MSG_SINCE = "--since '{value}' is neither a version nor a date (YYYY-MM-DD)."
+FIX_SINCE = "Pass the first version released under the policy (e.g. --since 2.0.0) or the date it was adopted (e.g. --since 2023-01-31)."
+MSG_SINCE_NO_TIMES = "--since {value} needs upload times, and the index gives none for {count} file(s) of {project} ({notes})."
+FIX_SINCE_NO_TIMES = (
+    "Use --since VERSION instead, or an index that serves PEP 700 upload times or the JSON API."
+)
+
+
+@dataclass(frozen=True)
+class Since:
+    """--since: versions older than a version, or first uploaded before a date, are left out."""
+
+    text: str
+    version: Version | None = None
+    date: datetime | None = None
+
+    @classmethod
+    def parse(cls, value: str) -> Since:
+        text = value.strip()
+        if _DATE.fullmatch(text):
+            try:
+                when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                raise UsageError(MSG_SINCE.format(value=shown(value)), FIX_SINCE) from None
+            return cls(text, date=when if when.tzinfo else when.replace(tzinfo=timezone.utc))
+        try:
+            return cls(text, version=Version(text))
+        except InvalidVersion:
+            raise UsageError(MSG_SINCE.format(value=shown(value)), FIX_SINCE) from None
+
+    def excludes(self, release: IndexRelease) -> bool:
+        if self.version is not None:
+            try:
+                return Version(release.version) < self.version
+            except InvalidVersion:
+                return True  # a version from before PEP 440 is older than any policy
+        uploaded = release.uploaded
+        return uploaded is not None and self.date is not None and uploaded < self.date
+
+
+_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?"
+)
 
 
 # -- reading the repository ------------------------------------------------------------
@@ -554,6 +659,18 @@ def _check_assets(release: IndexRelease, gh: Release | None) -> Check:
 ProvenanceVerifier = Callable[[bytes, str, str], set[str]]
 """(multiple.intoto.jsonl bytes, OWNER/REPO, tag) -> the sha256 digests of its verified subjects."""
 
+AttestationVerifier = Callable[[bytes, IndexFile, str, str, str], None]
+"""(PEP 740 attestations, one per line; the file; OWNER/REPO; tag; workflow) -> None, or raises."""
+
+
+def _undecided(report: Any, *, subjects: bool = True) -> str:
+    """The checks of a verify report that did not pass (nor were waived), one after another."""
+    return "; ".join(
+        f"{c.name}: {c.detail}"
+        for c in report.checks
+        if c.status not in ("pass", "waived") and (subjects or c.name != "subjects")
+    )
+
 
 def verify_provenance(data: bytes, repo: str, tag: str) -> set[str]:
     """Verify a release's provenance with the verify command's code; its subjects' digests.
@@ -568,17 +685,78 @@ def verify_provenance(data: bytes, repo: str, tag: str) -> set[str]:
     )
     # With no artifacts given, only the subjects check is left undone: anything else
     # undecided (an unchecked log entry, an unsupported format) is no evidence.
-    undecided = [
-        c for c in report.checks if c.status not in ("pass", "waived") and c.name != "subjects"
-    ]
+    undecided = _undecided(report, subjects=False)
     if undecided:
         raise VerificationError(
-            f"{PROVENANCE_NAME} of {repo}@{tag} is not verified: "
-            + "; ".join(f"{c.name}: {c.detail}" for c in undecided),
+            f"{PROVENANCE_NAME} of {repo}@{tag} is not verified: {undecided}",
             f"Check it with 'release-actions verify --provenance {PROVENANCE_NAME} --source-uri github.com/{repo} "
             f"--source-tag {tag} FILES…'; re-attest the release if its provenance is wrong.",
         )
     return report.verified_digests()
+
+
+def verify_attestations(data: bytes, f: IndexFile, repo: str, tag: str, workflow: str) -> None:
+    """Verify a file's PEP 740 attestations with the verify command's code.
+
+    Each must be signed by ``repo``'s ``workflow`` (when known) running for
+    ``tag`` (when known), and name the index's sha256 of the file as subject.
+    """
+    from .verify import Artifact, Expectations, verify
+
+    report = verify(
+        [Artifact(f.filename, f.sha256)],
+        data,
+        f"the PEP 740 provenance of {f.filename}",
+        Expectations(source_uri=f"github.com/{repo}", tag=tag, workflow=workflow),
+    )
+    undecided = _undecided(report)
+    if undecided:
+        raise VerificationError(
+            undecided,
+            PEP740_FIX.format(repo=repo, workflow=workflow or "the publishing workflow"),
+        )
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """A file's PEP 740 provenance from the Integrity API: its attestations, or why none."""
+
+    filename: str
+    data: bytes = b""  # the attestations, one JSON object per line (what verify reads)
+    workflow: str = ""  # the publisher's workflow, as the index recorded it
+    unreachable: str = ""
+
+
+def read_pep740(f: IndexFile, web: WebClient) -> Provenance:
+    """GET the file's Integrity API provenance; a failure is described, never raised."""
+    assert f.provenance is not None
+    try:
+        response = web.get(f.provenance, headers={"Accept": INTEGRITY_ACCEPT})
+    except NetworkError as exc:
+        return Provenance(f.filename, unreachable=exc.cause.rstrip("."))
+    if response.status != 200:
+        return Provenance(f.filename, unreachable=describe(response))
+    try:
+        document = json.loads(response.body)
+    except (ValueError, UnicodeDecodeError):
+        return Provenance(f.filename, unreachable=f"{describe(response)} is not JSON")
+    bundles = document.get("attestation_bundles") if isinstance(document, dict) else None
+    attestations = [
+        a
+        for b in (bundles if isinstance(bundles, list) else [])
+        if isinstance(b, dict) and isinstance(b.get("attestations"), list)
+        for a in b["attestations"]
+    ]
+    if not attestations or not all(isinstance(a, dict) for a in attestations):
+        return Provenance(
+            f.filename,
+            unreachable=f"{describe(response)} is not a PEP 740 provenance object with attestations",
+        )
+    assert isinstance(bundles, list)
+    publisher = next((b.get("publisher") for b in bundles if isinstance(b, dict)), None)
+    workflow = publisher.get("workflow") if isinstance(publisher, dict) else None
+    lines = "".join(json.dumps(a, separators=(",", ":")) + "\n" for a in attestations)
+    return Provenance(f.filename, lines.encode(), workflow if isinstance(workflow, str) else "")
 
 
 @dataclass(frozen=True)
@@ -586,6 +764,7 @@ class Evidence:
     source: str  # asset name
     digests: frozenset[str] = frozenset()
     error: ReleaseError | None = None
+    unreachable: str = ""
 
 
 def read_evidence(
@@ -603,15 +782,12 @@ def read_evidence(
     chosen = asset or sums
     if chosen is None:
         return None
-    response = web.get(chosen.url, headers=headers)
+    try:
+        response = web.get(chosen.url, headers=headers)
+    except NetworkError as exc:
+        return Evidence(chosen.name, unreachable=exc.cause.rstrip("."))
     if response.status != 200:
-        return Evidence(
-            chosen.name,
-            error=NetworkError(
-                f"downloading it answered HTTP {response.status}",
-                f"Check that the token can read the release assets of {repo}.",
-            ),
-        )
+        return Evidence(chosen.name, unreachable=describe(response))
     try:
         if asset is not None:
             digests = verifier(response.body, repo, gh.tag)
@@ -627,69 +803,141 @@ def read_evidence(
     return Evidence(chosen.name, frozenset(digests))
 
 
+@dataclass(frozen=True)
+class Download:
+    """A file fetched from the index through sha256: its digest, or why it could not be read."""
+
+    sha256: str = ""
+    unreachable: str = ""
+
+
+def download(web: WebClient, url: str) -> Download:
+    try:
+        status, digest, _size = web.sha256(url)
+    except NetworkError as exc:
+        return Download(unreachable=exc.cause.rstrip("."))
+    if status != 200:
+        return Download(unreachable=f"HTTP {status} from {url}")
+    return Download(digest)
+
+
+@dataclass
+class Findings:
+    """What one version's provenance check found: promises broken, and ones that could not be checked."""
+
+    broken: list[tuple[str, str]] = field(default_factory=list)  # (cause, fix)
+    unreachable: list[tuple[str, str]] = field(default_factory=list)
+
+    def check(self, ok_detail: str) -> Check:
+        for status, found in ((BROKEN, self.broken), (UNREACHABLE, self.unreachable)):
+            if found:
+                everything = self.broken + self.unreachable
+                fixes = list(dict.fromkeys(fix for _, fix in everything if fix))
+                return Check(
+                    "provenance", status, "; ".join(p for p, _ in everything), " ".join(fixes)
+                )
+        return Check("provenance", OK, ok_detail)
+
+
 def check_provenance(
     report: VersionReport,
-    downloads: dict[str, tuple[int, str, int]],
+    downloads: dict[str, Download],
     evidence: Evidence | None,
+    pep740: dict[str, Provenance | ReleaseError] | None = None,
+    *,
+    releases_read: bool = True,
 ) -> Check:
+    """The index's files match their digests and are covered by verified evidence.
+
+    Evidence is a file's PEP 740 attestations (verified; ``pep740`` maps the
+    file name to its provenance, or to the error verifying it) or the release's
+    provenance or SHA256SUMS (``evidence``).
+    """
     v = report.version
-    problems: list[tuple[str, str]] = []
+    pep740 = pep740 or {}
+    found = Findings()
+    attested = []
     for f in report.files:
         if not f.sha256:
-            problems.append((INDEX_NO_DIGEST.format(name=f.filename), INDEX_NO_DIGEST_FIX))
+            found.broken.append((INDEX_NO_DIGEST.format(name=f.filename), INDEX_NO_DIGEST_FIX))
             continue
-        status, got, _size = downloads[f.filename]
-        if status != 200:
-            problems.append(
+        got = downloads.get(f.filename, Download(unreachable="not downloaded"))
+        if got.unreachable:
+            found.unreachable.append(
                 (
-                    DOWNLOAD_FAILED.format(name=f.filename, status=status),
+                    DOWNLOAD_FAILED.format(name=f.filename, cause=got.unreachable),
                     DOWNLOAD_FAILED_FIX.format(url=f.url),
                 )
             )
-        elif got != f.sha256:
-            problems.append(
+        elif got.sha256 != f.sha256:
+            found.broken.append(
                 (
-                    INDEX_DIGEST_MISMATCH.format(name=f.filename, got=got, want=f.sha256),
+                    INDEX_DIGEST_MISMATCH.format(name=f.filename, got=got.sha256, want=f.sha256),
                     INDEX_DIGEST_MISMATCH_FIX,
                 )
             )
-    gh = report.release
-    if gh is None:
-        if problems:
-            return Check("provenance", BROKEN, "; ".join(p for p, _ in problems), problems[0][1])
-        return Check("provenance", SKIPPED, "no release page")
-    if evidence is None:
-        problems.append(
-            (
-                NO_EVIDENCE.format(tag=gh.tag, prov=PROVENANCE_NAME),
-                NO_EVIDENCE_FIX.format(tag=gh.tag),
+        outcome = pep740.get(f.filename) if f.provenance else None
+        if isinstance(outcome, ReleaseError):
+            found.broken.append(
+                (PEP740_FAILED.format(name=f.filename, cause=outcome.cause), outcome.fix)
             )
-        )
-    elif evidence.error is not None:
-        problems.append(
-            (
-                EVIDENCE_UNREADABLE.format(
-                    source=evidence.source, tag=gh.tag, cause=evidence.error.cause.rstrip(".")
-                ),
-                evidence.error.fix,
-            )
-        )
-    else:
-        for f in report.files:
-            if f.sha256 and f.sha256 not in evidence.digests:
-                problems.append(
-                    (
-                        NOT_A_SUBJECT.format(
-                            name=f.filename, digest=f.sha256, source=evidence.source, tag=gh.tag
-                        ),
-                        NOT_A_SUBJECT_FIX.format(v=v),
-                    )
+        elif outcome is not None and outcome.unreachable:
+            found.unreachable.append(
+                (
+                    PEP740_UNREACHABLE.format(name=f.filename, cause=outcome.unreachable),
+                    PEP740_UNREACHABLE_FIX.format(url=f.provenance),
                 )
-    if problems:
-        fixes = list(dict.fromkeys(fix for _, fix in problems if fix))
-        return Check("provenance", BROKEN, "; ".join(p for p, _ in problems), " ".join(fixes))
-    source = evidence.source if evidence else ""
-    return Check("provenance", OK, f"{len(report.files)} file(s) match {source}")
+            )
+        elif outcome is not None:
+            attested.append(f.filename)
+    uncovered = [f for f in report.files if f.sha256 and f.filename not in attested]
+    sources = ["PEP 740 attestations"] if attested else []
+    gh = report.release
+    if uncovered and gh is None:
+        if found.broken or found.unreachable:
+            return found.check("")
+        if not releases_read:
+            return Check("provenance", SKIPPED, NO_RELEASES_READ)
+        return Check("provenance", SKIPPED, "no release page")
+    if uncovered and gh is not None:
+        if evidence is None:
+            found.broken.append(
+                (
+                    NO_EVIDENCE.format(tag=gh.tag, prov=PROVENANCE_NAME),
+                    NO_EVIDENCE_FIX.format(tag=gh.tag),
+                )
+            )
+        elif evidence.unreachable:
+            found.unreachable.append(
+                (
+                    EVIDENCE_UNREACHABLE.format(
+                        source=evidence.source, tag=gh.tag, cause=evidence.unreachable
+                    ),
+                    EVIDENCE_UNREACHABLE_FIX.format(repo=gh.url or gh.tag),
+                )
+            )
+        elif evidence.error is not None:
+            found.broken.append(
+                (
+                    EVIDENCE_UNREADABLE.format(
+                        source=evidence.source, tag=gh.tag, cause=evidence.error.cause.rstrip(".")
+                    ),
+                    evidence.error.fix,
+                )
+            )
+        else:
+            sources.append(evidence.source)
+            for f in uncovered:
+                if f.sha256 not in evidence.digests:
+                    found.broken.append(
+                        (
+                            NOT_A_SUBJECT.format(
+                                name=f.filename, digest=f.sha256, source=evidence.source, tag=gh.tag
+                            ),
+                            NOT_A_SUBJECT_FIX.format(v=v),
+                        )
+                    )
+    return found.check(f"{len(report.files)} file(s) match {' and '.join(sources)}")
 
 
 # -- the whole audit --------------------------------------------------------------------------
@@ -705,6 +953,8 @@ class AuditOptions:
     tags_from: str = "auto"
     checkout: Path | None = None
     jobs: int = DEFAULT_JOBS
+    since: Since | None = None
+    workflow: str = ""  # the publishing workflow PEP 740 attestations must name ("" = the index's)
 
 
 def audit(
@@ -713,31 +963,66 @@ def audit(
     github: RepoSource,
     *,
     verifier: ProvenanceVerifier = verify_provenance,
+    attestation_verifier: AttestationVerifier = verify_attestations,
     log: Callable[[str], None] = lambda _: None,
 ) -> AuditReport:
     checks = tuple(
         c for c in CHECKS if c not in options.skip and (c != "provenance" or options.verify)
     )
-    versions = list(options.versions) if options.versions else index.versions(options.project)
-    log(f"{options.project}: {len(versions)} version(s) on {index.index_url}")
+    since = options.since
+    by_date = since is not None and since.date is not None
+    project = index.project(options.project, need_upload_times=by_date)
+    log(
+        f"{options.project}: {len(project.releases)} version(s) from the {project.source} at {project.url}"
+    )
+    for note in project.notes:
+        log(f"{options.project}: {note}")
+    if options.versions:
+        releases = [select_version(project, v, index.index_url) for v in options.versions]
+    else:
+        releases = list(project.releases)
+    if by_date:
+        undated = [f for r in releases for f in r.files if not f.upload_time]
+        if undated:
+            assert since is not None
+            raise InputError(
+                MSG_SINCE_NO_TIMES.format(
+                    value=since.text,
+                    count=len(undated),
+                    project=options.project,
+                    notes="; ".join(project.notes) or "no upload-time",
+                ),
+                FIX_SINCE_NO_TIMES,
+            )
+    excluded = [r.version for r in releases if since is not None and since.excludes(r)]
+    releases = [r for r in releases if r.version not in excluded]
+    if excluded:
+        assert since is not None
+        log(f"{len(excluded)} version(s) older than --since {since.text} left out")
+    # Release assets are evidence for --verify, unless the user said not to read release pages.
+    need = checks if "release" in checks else tuple(c for c in checks if c != "provenance")
     jobs = max(1, options.jobs)
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        state_future = pool.submit(
-            read_repo_state,
-            github,
-            tags_from=options.tags_from,
-            checkout=options.checkout,
-            need=checks,
+        state = read_repo_state(
+            github, tags_from=options.tags_from, checkout=options.checkout, need=need
         )
-        releases = list(pool.map(lambda v: index.release(options.project, v), versions))
-        state = state_future.result()
         log(
             f"{state.repo}: {len(state.tags)} tag(s) (from {state.tags_from}), "
             f"{len(state.releases)} release(s), {len(state.milestones)} milestone(s)"
         )
         reports = [check_basic(r, state, checks) for r in releases]
         if "provenance" in checks:
-            _verify_all(reports, index.web, github, verifier, pool, log)
+            _verify_all(
+                reports,
+                index.web,
+                github,
+                pool,
+                log,
+                verifier=verifier,
+                attestation_verifier=attestation_verifier,
+                workflow=options.workflow,
+                releases_read="release" in checks,
+            )
     reports.sort(key=lambda r: version_key(r.version), reverse=True)
     return AuditReport(
         options.project,
@@ -747,6 +1032,10 @@ def audit(
         options.verify,
         reports,
         checks,
+        index_source=project.source,
+        notes=list(project.notes),
+        since=since.text if since else None,
+        excluded=sorted(excluded, key=version_key, reverse=True),
     )
 
 
@@ -754,33 +1043,72 @@ def _verify_all(
     reports: list[VersionReport],
     web: WebClient,
     github: RepoSource,
-    verifier: ProvenanceVerifier,
     pool: ThreadPoolExecutor,
     log: Callable[[str], None],
+    *,
+    verifier: ProvenanceVerifier,
+    attestation_verifier: AttestationVerifier,
+    workflow: str,
+    releases_read: bool,
 ) -> None:
+    """Downloads, PEP 740 provenance and release evidence, in parallel; no failure stops the rest."""
     todo = [r for r in reports if not r.yanked]
     files = [(r, f) for r in todo for f in r.files if f.sha256]
-    log(f"downloading {len(files)} file(s) from the index to check their sha256")
-    digests = pool.map(lambda item: web.sha256(item[1].url), files)
-    downloads: dict[tuple[str, str], tuple[int, str, int]] = {
-        (r.version, f.filename): d for (r, f), d in zip(files, digests, strict=True)
-    }
+    attested = [(r, f) for r in todo for f in r.files if f.provenance and f.sha256]
+    log(
+        f"downloading {len(files)} file(s) from the index to check their sha256"
+        + (f", and the PEP 740 provenance of {len(attested)}" if attested else "")
+    )
+    fetched = pool.map(lambda item: download(web, item[1].url), files)
+    provenance = pool.map(lambda item: read_pep740(item[1], web), attested)
+    downloads = {(r.version, f.filename): d for (r, f), d in zip(files, fetched, strict=True)}
+    outcomes: dict[tuple[str, str], Provenance | ReleaseError] = {}
+
+    def check_one(item: tuple[VersionReport, IndexFile, Provenance]) -> Provenance | ReleaseError:
+        r, f, p = item
+        if p.unreachable:
+            return p
+        try:
+            attestation_verifier(p.data, f, github.repo_name, r.tag or "", workflow or p.workflow)
+        except ReleaseError as exc:
+            return exc
+        return p
+
+    read = [(r, f, p) for (r, f), p in zip(attested, provenance, strict=True)]
+    for (r, f, _), outcome in zip(read, pool.map(check_one, read), strict=True):
+        outcomes[(r.version, f.filename)] = outcome
+
+    def attested_ok(r: VersionReport, f: IndexFile) -> bool:
+        outcome = outcomes.get((r.version, f.filename))
+        return isinstance(outcome, Provenance) and not outcome.unreachable
+
     headers = github.asset_headers()
-    with_release = [r for r in todo if r.release is not None]
+    # Release evidence is read only where a file is not covered by verified attestations.
+    with_release = [
+        r
+        for r in todo
+        if r.release is not None and not all(attested_ok(r, f) for f in r.files if f.sha256)
+    ]
     evidence = pool.map(
         lambda r: read_evidence(r.release, github.repo_name, web, headers, verifier),
         with_release,
     )
     by_version = dict(zip((r.version for r in with_release), evidence, strict=True))
     for r in todo:
-        mine = {f.filename: downloads.get((r.version, f.filename), (0, "", 0)) for f in r.files}
-        r.checks["provenance"] = check_provenance(r, mine, by_version.get(r.version))
+        keys = [(r.version, f.filename) for f in r.files]
+        r.checks["provenance"] = check_provenance(
+            r,
+            {name: downloads[(v, name)] for v, name in keys if (v, name) in downloads},
+            by_version.get(r.version),
+            {name: outcomes[(v, name)] for v, name in keys if (v, name) in outcomes},
+            releases_read=releases_read,
+        )
 
 
 # -- rendering (the CLI prints these) ------------------------------------------------------
 
-SYMBOLS = {OK: "✓", BROKEN: "✗", SKIPPED: "–"}  # noqa: RUF001 - the dash is meant
-ASCII_SYMBOLS = {OK: "ok", BROKEN: "X", SKIPPED: "-"}
+SYMBOLS = {OK: "✓", BROKEN: "✗", UNREACHABLE: "?", SKIPPED: "–"}  # noqa: RUF001 - the dash is meant
+ASCII_SYMBOLS = {OK: "ok", BROKEN: "X", UNREACHABLE: "?", SKIPPED: "-"}
 HEADERS = {
     "tag": "Tag",
     "release": "Release",
@@ -798,6 +1126,10 @@ def _note(v: VersionReport) -> str:
         notes.append("pre-release")
     if v.release is not None and v.release.draft:
         notes.append("draft")
+    if v.unreachable:
+        notes.append("unreachable")
+    if any(f.provenance for f in v.files):
+        notes.append("PEP 740")
     return ", ".join(notes)
 
 
@@ -829,13 +1161,23 @@ def render_broken(report: AuditReport) -> list[str]:
     return [f"{v.version} {c.name}: {c.detail}. Fix: {c.fix}" for v, c in report.broken]
 
 
+def render_unreachable(report: AuditReport) -> list[str]:
+    """One line per promise that could not be checked: version, check, what failed, fix."""
+    return [f"{v.version} {c.name}: {c.detail}. Fix: {c.fix}" for v, c in report.unreachable]
+
+
 def summary_counts(report: AuditReport) -> str:
     yanked = sum(1 for v in report.versions if v.yanked)
     broken_versions = sum(1 for v in report.versions if v.broken)
-    return (
+    unreachable_versions = sum(1 for v in report.versions if v.unreachable)
+    text = (
         f"{len(report.versions)} version(s) of {report.project} audited against {report.repo}: "
-        f"{broken_versions} with broken promises ({len(report.broken)} in all), {yanked} yanked"
+        f"{broken_versions} with broken promises ({len(report.broken)} in all), "
+        f"{unreachable_versions} not fully checked (unreachable), {yanked} yanked"
     )
+    if report.since is not None:
+        text += f"; {len(report.excluded)} older than --since {report.since} left out"
+    return text
 
 
 def render_markdown(report: AuditReport, *, limit: int = 200) -> str:
@@ -843,7 +1185,7 @@ def render_markdown(report: AuditReport, *, limit: int = 200) -> str:
     from .gha import details, table
 
     header, rows = _cells(report, SYMBOLS)
-    mark = "✅" if not report.broken else "❌"
+    mark = "❌" if report.broken else "⚠️" if report.unreachable else "✅"
     parts = [f"### {mark} Release audit of {report.project}", summary_counts(report) + "."]
     shown = rows[:limit]
     body = table(header, shown)
@@ -855,4 +1197,20 @@ def render_markdown(report: AuditReport, *, limit: int = 200) -> str:
             f"- **{v.version}** {c.name}: {c.detail}.<br>Fix: {c.fix}" for v, c in report.broken
         )
         parts.append(details(f"{len(report.broken)} broken promise(s)", items))
+    if report.unreachable:
+        items = "\n".join(
+            f"- **{v.version}** {c.name}: {c.detail}.<br>Fix: {c.fix}"
+            for v, c in report.unreachable
+        )
+        parts.append(details(f"{len(report.unreachable)} promise(s) not checked", items))
+    if report.notes:
+        items = "\n".join(f"- {n}" for n in report.notes)
+        parts.append(details(f"How the index was read ({report.index_source})", items))
+    if report.excluded:
+        parts.append(
+            details(
+                f"{len(report.excluded)} version(s) older than --since {report.since}",
+                ", ".join(report.excluded),
+            )
+        )
     return "\n\n".join(parts)

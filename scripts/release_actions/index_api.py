@@ -1,36 +1,75 @@
-"""Reading a project's versions and files from a package index's JSON API.
+"""Reading a project's versions and files from a package index, in one request.
 
-``{index}/pypi/NAME/json`` lists the versions (its ``releases`` keys);
-``{index}/pypi/NAME/VERSION/json`` lists one version's files (``urls``) with
-their ``digests``, ``yanked`` state and download ``url``. PyPI answers 404 for
-an unknown project or version and redirects a name that is not normalised.
+The source is the Simple API (``{index}/simple/NAME/``), served by PyPI and by
+mirrors (devpi, Artifactory, caching proxies) alike:
+
+- its JSON form (PEP 691, asked for with ``Accept:
+  application/vnd.pypi.simple.v1+json``): ``files`` with ``filename``,
+  ``url``, ``hashes``, ``yanked`` (a bool or the reason); PEP 700 adds
+  ``versions`` (every version, those without files too), ``size`` and
+  ``upload-time``; PEP 740 adds ``provenance``, the Integrity API URL of a
+  file's attestations;
+- its HTML form (PEP 503), from an index that serves nothing else: anchors
+  whose ``href`` ends in ``#sha256=…``, with ``data-yanked`` and
+  ``data-provenance``.
+
+Files are assigned to versions by their names (wheel and sdist rules). Where
+the Simple API lacks something the audit needs (a file's sha256, upload times
+for ``--since DATE``, a file name that names no version, the Simple API
+itself), the JSON API's project document (``{index}/pypi/NAME/json``, its
+``releases``) fills in, once, and the result says so in ``notes``.
 """
 
 from __future__ import annotations
 
 import json
 import urllib.parse
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from html.parser import HTMLParser
 from typing import Any
 
-from packaging.utils import canonicalize_name
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    canonicalize_version,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 from packaging.version import InvalidVersion, Version
 
 from .errors import AuditError, NetworkError
 from .hashing import is_sha256_hex
 from .versions import is_prerelease
-from .webclient import WebClient
+from .webclient import Response, WebClient
 
 DEFAULT_INDEX = "https://pypi.org"
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+# JSON first; the HTML form only from an index that has nothing else.
+SIMPLE_ACCEPT = f"{SIMPLE_JSON}, text/html;q=0.1"
+INTEGRITY_ACCEPT = "application/vnd.pypi.integrity.v1+json, application/json;q=0.9"
 
 MSG_NO_PROJECT = "Project '{name}' is not on the index {index} (HTTP 404 from {url})."
 FIX_NO_PROJECT = "Check the project name (--project) and the index URL (--index-url)."
-MSG_NO_VERSION = "{name} {version} is not on the index {index} (HTTP 404 from {url})."
-FIX_NO_VERSION = "Check the version (--version); 'release-actions audit --all' lists every version the index has."
-MSG_BAD_STATUS = "The index answered HTTP {status} for {url}."
-FIX_BAD_STATUS = "Check the index URL (--index-url); it must serve the PyPI JSON API under /pypi/."
-MSG_BAD_JSON = "The index's answer for {url} is not the PyPI JSON API: {problem}."
-FIX_BAD_JSON = "Point --index-url at an index that serves the PyPI JSON API (pypi.org, test.pypi.org, devpi, Warehouse)."
+MSG_NO_VERSION = (
+    "{name} {version} is not on the index {index} (it lists {count} version(s) at {url})."
+)
+FIX_NO_VERSION = "Check the version (--version); without it every version the index has is audited."
+MSG_UNUSABLE = "The index {index} gave no usable list of {name}'s files: {simple}; {json_api}."
+FIX_UNUSABLE = "Point --index-url at the index's base URL or its Simple API (e.g. https://pypi.org or https://pypi.org/simple)."
+
+NOTE_HTML = "the index serves the Simple API as HTML only (PEP 503): no sizes or upload times"
+NOTE_NO_VERSIONS = "the Simple API lists no versions (PEP 700): versions come from file names, so versions without files are missing"
+NOTE_FALLBACK = "the JSON API ({url}) filled in {what}, which the Simple API lacks"
+NOTE_FALLBACK_FAILED = (
+    "the Simple API lacks {what}, and the JSON API could not fill it in ({problem})"
+)
+NOTE_JSON_ONLY = "the Simple API could not be used ({problem}): versions and files come from the JSON API ({url})"
+NOTE_UNASSIGNED = "{count} file(s) name no version and are left out: {names}"
+
+_ARCHIVES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tar", ".zip", ".egg", ".exe", ".msi", ".rpm", ".dmg", ".deb")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -44,7 +83,8 @@ class IndexFile:
     packagetype: str
     yanked: bool
     yanked_reason: str | None
-    upload_time: str
+    upload_time: str  # ISO 8601, "" when the index gave none
+    provenance: str | None = None  # PEP 740 Integrity API URL
 
 
 @dataclass(frozen=True)
@@ -64,6 +104,35 @@ class IndexRelease:
             return False
         return is_prerelease(v)
 
+    @property
+    def uploaded(self) -> datetime | None:
+        """When its first file was uploaded (None without files or upload times)."""
+        times = [t for t in (_parse_time(f.upload_time) for f in self.files) if t is not None]
+        return min(times) if times else None
+
+
+@dataclass
+class IndexProject:
+    """Every version of a project, and how they were read."""
+
+    name: str
+    url: str  # what was read first
+    source: str  # "Simple API (JSON)", "Simple API (HTML)" or "JSON API"
+    releases: list[IndexRelease]  # oldest first
+    notes: list[str] = field(default_factory=list)
+    unassigned: list[str] = field(default_factory=list)  # files that name no version
+
+    def release(self, version: str) -> IndexRelease | None:
+        for r in self.releases:
+            if r.version == version:
+                return r
+        wanted = _normal(version)
+        return next((r for r in self.releases if _normal(r.version) == wanted), None)
+
+    @property
+    def has_upload_times(self) -> bool:
+        return all(f.upload_time for r in self.releases for f in r.files)
+
 
 def version_key(version: str) -> tuple[int, Version | str]:
     """Sort key: PEP 440 order; versions the index kept from before PEP 440 go first."""
@@ -73,86 +142,308 @@ def version_key(version: str) -> tuple[int, Version | str]:
         return (0, version)
 
 
-def _field(obj: Any, key: str, kind: type, url: str) -> Any:
-    if not isinstance(obj, dict) or key not in obj:
-        raise AuditError(MSG_BAD_JSON.format(url=url, problem=f"no '{key}'"), FIX_BAD_JSON)
-    value = obj[key]
-    if not isinstance(value, kind):
-        raise AuditError(
-            MSG_BAD_JSON.format(url=url, problem=f"'{key}' is not a {kind.__name__}"), FIX_BAD_JSON
-        )
-    return value
+def _normal(version: str) -> str:
+    try:
+        return canonicalize_version(version, strip_trailing_zero=False)
+    except (InvalidVersion, TypeError):
+        return version
+
+
+def _parse_time(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def packagetype(filename: str) -> str:
+    if filename.endswith(".whl"):
+        return "bdist_wheel"
+    if filename.endswith(".egg"):
+        return "bdist_egg"
+    if filename.endswith((".exe", ".msi")):
+        return "bdist_wininst"
+    return "sdist"
+
+
+def version_of(filename: str, project: str, known: Iterable[str] = ()) -> str | None:
+    """The version a file's name states, or None when it states none clearly."""
+    try:
+        if filename.endswith(".whl"):
+            return str(parse_wheel_filename(filename)[1])
+        if filename.endswith((".tar.gz", ".zip")):
+            name, version = parse_sdist_filename(filename)
+            if name == canonicalize_name(project):
+                return str(version)
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        pass
+    # Older formats (and sdists whose version is not PEP 440): NAME-VERSION[-more].ext,
+    # where NAME, normalised, is the project's name.
+    stem = next((filename[: -len(e)] for e in _ARCHIVES if filename.endswith(e)), "")
+    parts = stem.split("-")
+    wanted = canonicalize_name(project)
+    for cut in range(1, len(parts)):
+        if canonicalize_name("-".join(parts[:cut])) == wanted:
+            candidate = parts[cut]
+            by_normal = {_normal(k): k for k in known}
+            return by_normal.get(_normal(candidate), candidate) if candidate else None
+    return None
+
+
+class _AnchorParser(HTMLParser):
+    """The anchors of a PEP 503 page: (href, attributes, text)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.anchors: list[tuple[str, dict[str, str | None], str]] = []
+        self._open: tuple[str, dict[str, str | None]] | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            values = dict(attrs)
+            self._open = (values.get("href") or "", values)
+            self._text = []
+
+    def handle_data(self, data: str) -> None:
+        if self._open is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._open is not None:
+            self.anchors.append((*self._open, "".join(self._text).strip()))
+            self._open = None
+
+
+class _Unusable(Exception):
+    """An answer that is not the API asked for (its text says what it was instead)."""
+
+
+def describe(response: Response) -> str:
+    """An answer, for a message: its status, content type and URL."""
+    kind = response.headers.get("Content-Type") or response.headers.get("content-type") or ""
+    shown = f" ({kind.split(';')[0].strip()})" if kind and response.status == 200 else ""
+    return f"HTTP {response.status}{shown} from {response.url}"
+
+
+def content_type(response: Response) -> str:
+    value = response.headers.get("Content-Type") or response.headers.get("content-type") or ""
+    return value.split(";")[0].strip().lower()
 
 
 class IndexClient:
-    """The JSON API of one index (PyPI by default)."""
+    """The Simple API of one index (PyPI by default), with the JSON API as the fallback.
+
+    ``index_url`` is the index's base URL (``https://pypi.org``) or its Simple
+    API (``https://pypi.org/simple``, what pip's ``index-url`` names); the JSON
+    API is looked for beside ``simple``.
+    """
 
     def __init__(self, index_url: str = DEFAULT_INDEX, web: WebClient | None = None) -> None:
-        self.index_url = index_url.rstrip("/")
+        url = index_url.rstrip("/")
+        last = url.rsplit("/", 1)[-1]
+        if last in ("simple", "+simple"):
+            self.simple_url = url
+            self.index_url = url.rsplit("/", 1)[0]
+        else:
+            self.simple_url = f"{url}/simple"
+            self.index_url = url
         self.web = web or WebClient()
 
-    def _json(self, url: str, missing: tuple[str, str]) -> dict[str, Any]:
-        response = self.web.get(url, headers={"Accept": "application/json"})
-        if response.status == 404:
-            raise AuditError(*missing)
-        if response.status != 200:
-            raise NetworkError(
-                MSG_BAD_STATUS.format(status=response.status, url=url), FIX_BAD_STATUS
-            )
-        try:
-            data = json.loads(response.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise AuditError(MSG_BAD_JSON.format(url=url, problem=exc), FIX_BAD_JSON) from None
-        if not isinstance(data, dict):
-            raise AuditError(MSG_BAD_JSON.format(url=url, problem="not an object"), FIX_BAD_JSON)
-        return data
+    def project_url(self, name: str) -> str:
+        return f"{self.simple_url}/{urllib.parse.quote(canonicalize_name(name), safe='')}/"
 
-    def project_url(self, name: str, version: str | None = None) -> str:
-        parts = [canonicalize_name(name)] + ([version] if version else [])
-        path = "/".join(urllib.parse.quote(p, safe="") for p in parts)
-        return f"{self.index_url}/pypi/{path}/json"
+    def json_url(self, name: str) -> str:
+        return f"{self.index_url}/pypi/{urllib.parse.quote(canonicalize_name(name), safe='')}/json"
 
-    def versions(self, name: str) -> list[str]:
-        """Every version the index has for ``name`` (yanked ones included), oldest first."""
+    # -- the one request ----------------------------------------------------------------------
+
+    def project(self, name: str, *, need_upload_times: bool = False) -> IndexProject:
+        """Every version of ``name`` with its files; raises AuditError for an unknown project."""
         url = self.project_url(name)
-        data = self._json(
-            url, (MSG_NO_PROJECT.format(name=name, index=self.index_url, url=url), FIX_NO_PROJECT)
-        )
-        releases = _field(data, "releases", dict, url)
-        return sorted(releases, key=version_key)
+        response = self.web.get(url, headers={"Accept": SIMPLE_ACCEPT})
+        try:
+            if response.status == 404:
+                raise _Unusable(describe(response))
+            project = self._simple(name, response)
+        except _Unusable as exc:
+            return self._json_only(name, str(exc), not_found=response.status == 404)
+        missing = []
+        if any(not f.sha256 for r in project.releases for f in r.files):
+            missing.append("sha256 digests")
+        if need_upload_times and not project.has_upload_times:
+            missing.append("upload times")
+        if project.unassigned:
+            missing.append("the versions of some files")
+        if missing:
+            self._fill_in(project, " and ".join(missing))
+        if project.unassigned:
+            names = project.unassigned
+            shown = ", ".join(names[:5]) + (", …" if len(names) > 5 else "")
+            project.notes.append(NOTE_UNASSIGNED.format(count=len(names), names=shown))
+        return project
 
-    def release(self, name: str, version: str) -> IndexRelease:
-        """One version's files, from ``/pypi/NAME/VERSION/json``."""
-        url = self.project_url(name, version)
-        data = self._json(
-            url,
-            (
-                MSG_NO_VERSION.format(name=name, version=version, index=self.index_url, url=url),
-                FIX_NO_VERSION,
-            ),
-        )
-        info = _field(data, "info", dict, url)
-        files = tuple(self._file(f, url) for f in _field(data, "urls", list, url))
-        reported = info.get("version")
-        shown = reported if isinstance(reported, str) and reported else version
-        if isinstance(info.get("yanked"), bool):
-            yanked = bool(info["yanked"])
-            reason = info.get("yanked_reason")
-        else:  # older Warehouse-compatible servers: a version is yanked when all its files are
-            yanked = bool(files) and all(f.yanked for f in files)
-            reason = files[0].yanked_reason if yanked else None
-        return IndexRelease(
-            shown,
-            tuple(sorted(files, key=lambda f: f.filename)),
-            yanked,
-            reason if isinstance(reason, str) and reason else None,
-        )
+    def _simple(self, name: str, response: Response) -> IndexProject:
+        if response.status != 200:
+            raise _Unusable(describe(response))
+        kind = content_type(response)
+        if kind in (SIMPLE_JSON, "application/json"):
+            data = self._decode(response)
+            files, versions = self._simple_json(data, response.url)
+            project = IndexProject(name, response.url, "Simple API (JSON)", [])
+            if versions is None:
+                project.notes.append(NOTE_NO_VERSIONS)
+        elif kind in ("text/html", "application/vnd.pypi.simple.v1+html", ""):
+            files = self._simple_html(response)
+            versions = None
+            project = IndexProject(name, response.url, "Simple API (HTML)", [], [NOTE_HTML])
+        else:
+            raise _Unusable(f"{describe(response)}, not the Simple API")
+        project.releases, project.unassigned = self._group(name, files, versions)
+        return project
 
-    def _file(self, entry: Any, url: str) -> IndexFile:
-        filename = _field(entry, "filename", str, url)
-        digests = entry.get("digests") if isinstance(entry.get("digests"), dict) else {}
-        sha256 = str(digests.get("sha256") or "").lower()
-        file_url = _field(entry, "url", str, url)
+    @staticmethod
+    def _decode(response: Response) -> Any:
+        try:
+            return json.loads(response.body)
+        except (ValueError, UnicodeDecodeError):
+            raise _Unusable(f"{describe(response)} is not JSON") from None
+
+    def _simple_json(
+        self, data: Any, url: str
+    ) -> tuple[list[tuple[IndexFile, str | None]], list[str] | None]:
+        if not isinstance(data, dict) or not isinstance(data.get("files"), list):
+            raise _Unusable(f"the answer from {url} has no 'files' list")
+        files: list[tuple[IndexFile, str | None]] = []
+        for entry in data["files"]:
+            if not isinstance(entry, dict):
+                raise _Unusable(f"a file entry from {url} is not an object")
+            filename, file_url = entry.get("filename"), entry.get("url")
+            if not isinstance(filename, str) or not isinstance(file_url, str):
+                raise _Unusable(f"a file entry from {url} lacks 'filename' or 'url'")
+            hashes = entry.get("hashes")
+            sha256 = str(hashes.get("sha256") or "").lower() if isinstance(hashes, dict) else ""
+            yanked = entry.get("yanked")
+            size = entry.get("size")
+            provenance = entry.get("provenance")
+            files.append(
+                (
+                    IndexFile(
+                        filename=filename,
+                        url=urllib.parse.urljoin(url, file_url),
+                        sha256=sha256 if is_sha256_hex(sha256) else "",
+                        size=size if isinstance(size, int) else None,
+                        packagetype=packagetype(filename),
+                        yanked=bool(yanked),
+                        yanked_reason=yanked if isinstance(yanked, str) and yanked else None,
+                        upload_time=str(entry.get("upload-time") or ""),
+                        provenance=urllib.parse.urljoin(url, provenance)
+                        if isinstance(provenance, str) and provenance
+                        else None,
+                    ),
+                    None,
+                )
+            )
+        versions = data.get("versions")
+        if isinstance(versions, list) and all(isinstance(v, str) for v in versions):
+            return files, list(versions)
+        return files, None
+
+    @staticmethod
+    def _simple_html(response: Response) -> list[tuple[IndexFile, str | None]]:
+        try:
+            text = response.body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _Unusable(f"{describe(response)} is not UTF-8 text") from None
+        parser = _AnchorParser()
+        parser.feed(text)
+        files: list[tuple[IndexFile, str | None]] = []
+        for href, attrs, label in parser.anchors:
+            if not href:
+                continue
+            absolute = urllib.parse.urljoin(response.url, href)
+            parts = urllib.parse.urlsplit(absolute)
+            fragment = urllib.parse.parse_qs(parts.fragment)
+            sha256 = (fragment.get("sha256") or [""])[0].lower()
+            filename = label or urllib.parse.unquote(parts.path.rsplit("/", 1)[-1])
+            yanked = "data-yanked" in attrs
+            reason = attrs.get("data-yanked")
+            provenance = attrs.get("data-provenance")
+            files.append(
+                (
+                    IndexFile(
+                        filename=filename,
+                        url=urllib.parse.urlunsplit(parts._replace(fragment="")),
+                        sha256=sha256 if is_sha256_hex(sha256) else "",
+                        size=None,
+                        packagetype=packagetype(filename),
+                        yanked=yanked,
+                        yanked_reason=reason or None,
+                        upload_time="",
+                        provenance=urllib.parse.urljoin(response.url, provenance)
+                        if provenance
+                        else None,
+                    ),
+                    None,
+                )
+            )
+        if not files:
+            # A project page without a single file is most likely no Simple API page at all
+            # (a mirror's login or error page); the JSON API decides.
+            raise _Unusable(f"{describe(response)} lists no files")
+        return files
+
+    @staticmethod
+    def _group(
+        name: str,
+        files: Iterable[tuple[IndexFile, str | None]],
+        versions: list[str] | None,
+    ) -> tuple[list[IndexRelease], list[str]]:
+        known = list(versions or [])
+        by_version: dict[str, list[IndexFile]] = {v: [] for v in known}
+        unassigned = []
+        for f, stated in files:
+            version = stated or version_of(f.filename, name, known)
+            if version is None:
+                unassigned.append(f.filename)
+                continue
+            if version not in by_version:
+                match = next((k for k in by_version if _normal(k) == _normal(version)), None)
+                version = match or version
+            by_version.setdefault(version, []).append(f)
+        releases = []
+        for version, version_files in by_version.items():
+            ordered = tuple(sorted(version_files, key=lambda f: f.filename))
+            yanked = bool(ordered) and all(f.yanked for f in ordered)
+            reason = next((f.yanked_reason for f in ordered if f.yanked_reason), None)
+            releases.append(IndexRelease(version, ordered, yanked, reason if yanked else None))
+        return sorted(releases, key=lambda r: version_key(r.version)), unassigned
+
+    # -- the JSON API, where the Simple API falls short --------------------------------------------
+
+    def _json_project(self, name: str) -> tuple[dict[str, Any], str]:
+        """The JSON API's ``releases``: {version: [file]}; raises _Unusable with the reason."""
+        url = self.json_url(name)
+        response = self.web.get(url, headers={"Accept": "application/json"})
+        if response.status != 200:
+            raise _Unusable(describe(response))
+        data = self._decode(response)
+        releases = data.get("releases") if isinstance(data, dict) else None
+        if not isinstance(releases, dict):
+            raise _Unusable(f"the answer from {url} has no 'releases'")
+        return releases, url
+
+    @staticmethod
+    def _json_file(entry: Any, url: str) -> IndexFile | None:
+        if not isinstance(entry, dict):
+            return None
+        filename, file_url = entry.get("filename"), entry.get("url")
+        if not isinstance(filename, str) or not isinstance(file_url, str):
+            return None
+        digests = entry.get("digests")
+        sha256 = str(digests.get("sha256") or "").lower() if isinstance(digests, dict) else ""
         size = entry.get("size")
         reason = entry.get("yanked_reason")
         return IndexFile(
@@ -160,8 +451,99 @@ class IndexClient:
             url=urllib.parse.urljoin(url, file_url),
             sha256=sha256 if is_sha256_hex(sha256) else "",
             size=size if isinstance(size, int) else None,
-            packagetype=str(entry.get("packagetype") or ""),
+            packagetype=str(entry.get("packagetype") or packagetype(filename)),
             yanked=entry.get("yanked") is True,
             yanked_reason=reason if isinstance(reason, str) and reason else None,
             upload_time=str(entry.get("upload_time_iso_8601") or ""),
         )
+
+    def _json_files(
+        self, releases: Mapping[str, Any], url: str
+    ) -> list[tuple[IndexFile, str | None]]:
+        files: list[tuple[IndexFile, str | None]] = []
+        for version, entries in releases.items():
+            for entry in entries if isinstance(entries, list) else []:
+                f = self._json_file(entry, url)
+                if f is not None:
+                    files.append((f, str(version)))
+        return files
+
+    def _json_only(self, name: str, problem: str, *, not_found: bool) -> IndexProject:
+        try:
+            releases, url = self._json_project(name)
+        except _Unusable as exc:
+            if not_found and str(exc).startswith("HTTP 404"):
+                simple = self.project_url(name)
+                raise AuditError(
+                    MSG_NO_PROJECT.format(name=name, index=self.index_url, url=simple),
+                    FIX_NO_PROJECT,
+                ) from None
+            raise AuditError(
+                MSG_UNUSABLE.format(index=self.index_url, name=name, simple=problem, json_api=exc),
+                FIX_UNUSABLE,
+            ) from None
+        project = IndexProject(name, url, "JSON API", [])
+        project.notes.append(NOTE_JSON_ONLY.format(problem=problem, url=url))
+        project.releases, project.unassigned = self._group(
+            name, self._json_files(releases, url), list(releases)
+        )
+        return project
+
+    def _fill_in(self, project: IndexProject, what: str) -> None:
+        """Digests, upload times and versions of files from the JSON API, once for the project."""
+        try:
+            releases, url = self._json_project(project.name)
+        except _Unusable as exc:
+            project.notes.append(NOTE_FALLBACK_FAILED.format(what=what, problem=exc))
+            return
+        except NetworkError as exc:
+            project.notes.append(NOTE_FALLBACK_FAILED.format(what=what, problem=exc.cause))
+            return
+        project.notes.append(NOTE_FALLBACK.format(url=url, what=what))
+        by_name = {f.filename: (f, v) for f, v in self._json_files(releases, url)}
+        assigned = {f.filename for r in project.releases for f in r.files}
+        merged: dict[str, list[IndexFile]] = {r.version: list(r.files) for r in project.releases}
+        for r in project.releases:
+            filled = []
+            for f in r.files:
+                other = by_name.get(f.filename)
+                if other is not None:
+                    f = replace(
+                        f,
+                        sha256=f.sha256 or other[0].sha256,
+                        upload_time=f.upload_time or other[0].upload_time,
+                        size=f.size if f.size is not None else other[0].size,
+                    )
+                filled.append(f)
+            merged[r.version] = filled
+        for filename, (f, version) in by_name.items():
+            if filename not in assigned and version is not None:
+                target = next((k for k in merged if _normal(k) == _normal(version)), version)
+                merged.setdefault(target, []).append(f)
+        yanked_state = {r.version: (r.yanked, r.yanked_reason) for r in project.releases}
+        releases_out = []
+        for version, files in merged.items():
+            ordered = tuple(sorted(files, key=lambda f: f.filename))
+            yanked, reason = yanked_state.get(
+                version, (bool(ordered) and all(f.yanked for f in ordered), None)
+            )
+            releases_out.append(IndexRelease(version, ordered, yanked, reason))
+        project.releases = sorted(releases_out, key=lambda r: version_key(r.version))
+        project.unassigned = [n for n in project.unassigned if n not in by_name]
+
+
+def select_version(project: IndexProject, version: str, index_url: str) -> IndexRelease:
+    """The release for ``--version``; AuditError when the index does not have it."""
+    found = project.release(version)
+    if found is None:
+        raise AuditError(
+            MSG_NO_VERSION.format(
+                name=project.name,
+                version=version,
+                index=index_url,
+                count=len(project.releases),
+                url=project.url,
+            ),
+            FIX_NO_VERSION,
+        )
+    return found

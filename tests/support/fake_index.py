@@ -1,7 +1,13 @@
-"""A strict local fake of a package index's JSON API (PyPI's documented shape) and its files.
+"""A strict local fake of a package index (PyPI's documented shapes) and its files.
 
 Serves, on 127.0.0.1 with a free port:
 
+- ``GET /simple/<name>/``: the Simple API, as JSON (PEP 691 with PEP 700's
+  ``versions``, ``size``, ``upload-time`` and PEP 740's ``provenance``) when
+  the request's ``Accept`` asks for ``application/vnd.pypi.simple.v1+json``,
+  else as HTML (PEP 503, with ``data-yanked`` and ``data-provenance``);
+- ``GET /integrity/<name>/<version>/<filename>/provenance``: a file's PEP 740
+  provenance object (``version``, ``attestation_bundles``), 404 without one;
 - ``GET /pypi/<name>/json``: ``info``, ``last_serial``, ``releases`` (every
   version and its files), ``urls`` (the latest version's files),
   ``vulnerabilities``;
@@ -15,7 +21,10 @@ File objects carry exactly the documented fields: ``filename``,
 ``upload_time_iso_8601``, ``url``, ``yanked``, ``yanked_reason``,
 ``comment_text``, ``has_sig``. An unknown project or version is a 404; a
 project name that is not normalised is a 301 to the normalised URL; anything
-but GET/HEAD is a 405. Tests can replace a file (a re-upload: the index's
+but GET/HEAD is a 405. ``json_api=False`` makes an index that serves only the
+Simple API (``/pypi/`` answers 404); ``html_mirror=True`` one that answers
+HTML to everything, as a mirror that ignores ``Accept`` and serves its own
+pages where the JSON APIs would be. Tests can replace a file (a re-upload: the index's
 digest follows the new bytes), corrupt what is served (the digest stays), and
 queue transient failures (status codes with headers, or a dropped
 connection) to exercise retries. Every request is logged, and the highest
@@ -25,6 +34,7 @@ number of requests in flight at once is recorded.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import threading
@@ -40,6 +50,11 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 _PROJECT = re.compile(r"^/pypi/(?P<name>[^/]+)/(?:(?P<version>[^/]+)/)?json/?$")
+_SIMPLE = re.compile(r"^/simple/(?P<name>[^/]+)/?$")
+_INTEGRITY = re.compile(
+    r"^/integrity/(?P<name>[^/]+)/(?P<version>[^/]+)/(?P<filename>[^/]+)/provenance$"
+)
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 _FILE = re.compile(r"^/packages/[0-9a-f]{2}/[0-9a-f]{2}/[0-9a-f]{60}/(?P<filename>[^/]+)$")
 
 
@@ -52,6 +67,7 @@ class FakeFile:
     yanked: bool = False
     yanked_reason: str | None = None
     served: bytes | None = None  # bytes served instead of ``content`` (corruption)
+    bundles: list[dict[str, Any]] | None = None  # PEP 740 attestation bundles
 
     @property
     def packagetype(self) -> str:
@@ -80,7 +96,11 @@ class Fault:
 
 
 class FakeIndex:
-    def __init__(self, *, delay: float = 0.0) -> None:
+    def __init__(
+        self, *, delay: float = 0.0, json_api: bool = True, html_mirror: bool = False
+    ) -> None:
+        self.json_api = json_api and not html_mirror
+        self.html_mirror = html_mirror
         self.projects: dict[str, dict[str, list[FakeFile]]] = {}
         self.display_names: dict[str, str] = {}
         self.faults: list[Fault] = []
@@ -126,6 +146,12 @@ class FakeIndex:
     def yank(self, name: str, version: str, reason: str | None = None) -> None:
         for f in self.projects[canonicalize_name(name)][version]:
             f.yanked, f.yanked_reason = True, reason
+
+    def attest(
+        self, filename: str, attestations: list[dict[str, Any]], publisher: dict[str, Any]
+    ) -> None:
+        """Record PEP 740 attestations for a file, as a trusted publisher's upload would."""
+        self.file(filename).bundles = [{"publisher": publisher, "attestations": attestations}]
 
     def replace(self, filename: str, content: bytes) -> None:
         """A re-upload of other bytes under the same name: the index's digests follow them."""
@@ -251,8 +277,20 @@ class FakeIndex:
             body = json.dumps({"message": f"fake fault {fault.status}"}).encode()
             self._send(handler, path, fault.status, body, head=head, headers=fault.headers)
             return
-        match = _PROJECT.match(path)
+        if self.html_mirror and not _FILE.match(path) and not _SIMPLE.match(path):
+            page = b"<!DOCTYPE html><html><body><h1>Mirror</h1><p>Not cached.</p></body></html>"
+            self._send(handler, path, 200, page, head=head, content_type="text/html")
+            return
+        match = _SIMPLE.match(path)
         if match:
+            self._simple(handler, path, match, head=head)
+            return
+        match = _INTEGRITY.match(path)
+        if match:
+            self._integrity(handler, path, match, head=head)
+            return
+        match = _PROJECT.match(path)
+        if match and self.json_api:
             self._project(handler, path, match, head=head)
             return
         match = _FILE.match(path)
@@ -294,6 +332,92 @@ class FakeIndex:
         else:
             body = self._version_json(key, self._latest(versions), with_releases=True)
         self._send(handler, path, 200, json.dumps(body).encode(), head=head)
+
+    def _simple(
+        self, handler: BaseHTTPRequestHandler, path: str, match: re.Match[str], *, head: bool
+    ) -> None:
+        raw = urllib.parse.unquote(match.group("name"))
+        key = canonicalize_name(raw)
+        versions = self.projects.get(key)
+        if versions is None:
+            self._send(handler, path, 404, b"Not Found", head=head, content_type="text/plain")
+            return
+        if raw != key or not path.endswith("/"):
+            self._send(handler, path, 301, b"", head=head, headers={"Location": f"/simple/{key}/"})
+            return
+        files = sorted((f for fs in versions.values() for f in fs), key=lambda f: f.filename)
+        accept = handler.headers.get("Accept", "")
+        if SIMPLE_JSON in accept and not self.html_mirror:
+            body: dict[str, Any] = {
+                "meta": {"api-version": "1.3", "_last-serial": len(self.log)},
+                "name": key,
+                "files": [self._simple_file(key, f) for f in files],
+                "versions": sorted(versions, key=Version),
+            }
+            self._send(
+                handler, path, 200, json.dumps(body).encode(), head=head, content_type=SIMPLE_JSON
+            )
+            return
+        anchors = []
+        for f in files:
+            attrs = ""
+            if f.yanked:
+                attrs += f' data-yanked="{html.escape(f.yanked_reason or "")}"'
+            if f.bundles is not None:
+                attrs += f' data-provenance="{html.escape(self._integrity_url(key, f))}"'
+            href = f"{self.url}{f.path()}#sha256={f.digests()['sha256']}"
+            anchors.append(
+                f'<a href="{html.escape(href)}"{attrs}>{html.escape(f.filename)}</a><br>'
+            )
+        page = (
+            "<!DOCTYPE html>\n<html><head>"
+            '<meta name="pypi:repository-version" content="1.3">'
+            f"<title>Links for {key}</title></head><body><h1>Links for {key}</h1>\n"
+            + "\n".join(anchors)
+            + "\n</body></html>\n"
+        )
+        self._send(handler, path, 200, page.encode(), head=head, content_type="text/html")
+
+    def _integrity_url(self, key: str, f: FakeFile) -> str:
+        name = urllib.parse.quote(f.filename)
+        return f"{self.url}/integrity/{key}/{urllib.parse.quote(f.version)}/{name}/provenance"
+
+    def _simple_file(self, key: str, f: FakeFile) -> dict[str, Any]:
+        return {
+            "filename": f.filename,
+            "url": self.url + f.path(),
+            "hashes": {"sha256": f.digests()["sha256"]},
+            "requires-python": ">=3.10",
+            "size": len(f.content),
+            "upload-time": f.upload_time.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "yanked": (f.yanked_reason or True) if f.yanked else False,
+            "core-metadata": False,
+            "data-dist-info-metadata": False,
+            "provenance": self._integrity_url(key, f) if f.bundles is not None else None,
+        }
+
+    def _integrity(
+        self, handler: BaseHTTPRequestHandler, path: str, match: re.Match[str], *, head: bool
+    ) -> None:
+        key = canonicalize_name(urllib.parse.unquote(match.group("name")))
+        filename = urllib.parse.unquote(match.group("filename"))
+        version = urllib.parse.unquote(match.group("version"))
+        f = next(
+            (f for f in self.projects.get(key, {}).get(version, []) if f.filename == filename),
+            None,
+        )
+        if f is None or f.bundles is None:
+            self._send(handler, path, 404, b'{"message": "Not Found"}', head=head)
+            return
+        body = json.dumps({"version": 1, "attestation_bundles": f.bundles}).encode()
+        self._send(
+            handler,
+            path,
+            200,
+            body,
+            head=head,
+            content_type="application/vnd.pypi.integrity.v1+json",
+        )
 
     @staticmethod
     def _equal_version(versions: dict[str, list[FakeFile]], wanted: str) -> str | None:

@@ -11,6 +11,9 @@ from .. import gha
 from ..errors import InputError, UsageError
 from ._shared import Parser, rel
 
+# Not every promise could be checked, and none that could is broken (like Nagios's UNKNOWN).
+EXIT_UNCHECKED = 3
+
 
 def add(sub: argparse._SubParsersAction[Parser]) -> None:
     p = sub.add_parser(
@@ -19,10 +22,12 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
         description="Check the release policy after the fact, for one version or a project's "
         "whole history: a tag per version on the index, a published release page for it, a "
         "closed milestone, the index's files among the release assets and, with --verify, "
-        "every file's sha256 in the release's verified provenance or SHA256SUMS. Exit 1 "
-        "when a promise is broken. The GitHub token is read from GITHUB_TOKEN or GH_TOKEN.",
+        "every file's sha256 covered by its verified PEP 740 attestations or the release's "
+        "verified provenance or SHA256SUMS. The index is read through its Simple API. Exit 1 "
+        "when a promise is broken, 3 when none is but some could not be checked (a version's "
+        "file or provenance unreachable). The GitHub token is read from GITHUB_TOKEN or GH_TOKEN.",
     )
-    p.add_argument("--project", help="project name on the index (default: from ../pyproject.toml)")
+    p.add_argument("--project", help="project name on the index (default: from ./pyproject.toml)")
     p.add_argument("--repo", help="OWNER/REPO (default: GITHUB_REPOSITORY or the origin remote)")
     which = p.add_mutually_exclusive_group()
     which.add_argument(
@@ -46,7 +51,22 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
     )
     p.add_argument("--output", type=Path, help="also write the JSON report to this file")
     p.add_argument(
-        "--index-url", default="https://pypi.org", help="index serving the PyPI JSON API"
+        "--since",
+        metavar="VERSION|DATE",
+        help="leave out versions older than this version, or first uploaded before this date "
+        "(YYYY-MM-DD): those released before the project adopted the policy",
+    )
+    p.add_argument(
+        "--workflow",
+        default="",
+        help="publishing workflow PEP 740 attestations must name, e.g. release.yml "
+        "(default: the one the index recorded for each file)",
+    )
+    p.add_argument(
+        "--index-url",
+        default="https://pypi.org",
+        help="the index's base URL or its Simple API, as pip's index-url names it "
+        "(default https://pypi.org)",
     )
     p.add_argument("--api-url", help="GitHub API URL (default: GITHUB_API_URL or api.github.com)")
     p.add_argument(
@@ -86,12 +106,14 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         SYMBOLS,
         AuditOptions,
         GitHubReader,
+        Since,
         audit,
         git_checkout,
         git_origin_repo,
         render_broken,
         render_markdown,
         render_table,
+        render_unreachable,
         summary_counts,
     )
     from ..files import write_atomic
@@ -109,6 +131,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
             f"--index-url '{args.index_url}' is not an http(s) URL.",
             "Use the index's base URL, e.g. https://pypi.org or https://test.pypi.org.",
         )
+    since = Since.parse(args.since) if args.since is not None else None
     project = args.project or _project_from_pyproject(Path.cwd() / "pyproject.toml")
     if not project:
         raise InputError(
@@ -138,6 +161,8 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         tags_from=args.tags_from,
         checkout=cwd,
         jobs=args.jobs,
+        since=since,
+        workflow=args.workflow,
     )
     result = audit(options, IndexClient(args.index_url, web), github, log=runner.info)
     document = json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
@@ -155,9 +180,16 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         sys.stdout.write(render_table(result, ascii_only=ascii_only))
         for line in render_broken(result):
             sys.stdout.write(f"broken: {line}\n")
-    broken = result.broken
+        for line in render_unreachable(result):
+            sys.stdout.write(f"unreachable: {line}\n")
+    broken, unreachable = result.broken, result.unreachable
     runner.info(summary_counts(result))
-    outputs = {"broken": str(len(broken)), "versions": str(len(result.versions))}
+    outputs = {
+        "broken": str(len(broken)),
+        "unreachable": str(len(unreachable)),
+        "versions": str(len(result.versions)),
+        "excluded": str(len(result.excluded)),
+    }
     if args.output:
         outputs["report-file"] = rel(args.output.absolute())
     runner.set_outputs(outputs)
@@ -171,4 +203,16 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
             f"{len(broken) - 10} more broken promise(s): see the job summary.",
             title="Release audit",
         )
-    return 1 if broken and not args.exit_zero else 0
+    # A promise that could not be checked is not a broken one: a warning, and its own exit code.
+    for v, c in unreachable[:10]:
+        runner.warning(
+            f"{c.detail}. Fix: {c.fix}", title=f"Release audit: {v.version} {c.name} not checked"
+        )
+    if len(unreachable) > 10:
+        runner.warning(
+            f"{len(unreachable) - 10} more promise(s) not checked: see the job summary.",
+            title="Release audit",
+        )
+    if args.exit_zero:
+        return 0
+    return 1 if broken else EXIT_UNCHECKED if unreachable else 0
