@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -24,17 +25,22 @@ from release_actions.audit import (
     OK,
     SKIPPED,
     SYMBOLS,
+    UNREACHABLE,
     Asset,
     AuditOptions,
     AuditReport,
+    Check,
     Milestone,
     Release,
+    Since,
     audit,
     render_broken,
     render_markdown,
     render_table,
+    render_unreachable,
+    summary_counts,
 )
-from release_actions.errors import VerificationError
+from release_actions.errors import InputError, UsageError, VerificationError
 from release_actions.index_api import IndexClient
 from release_actions.webclient import WebClient
 from support.act import git
@@ -126,7 +132,7 @@ def publish(index: FakeIndex, repo: StaticRepo, assets: Assets, version: str, **
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[tuple[FakeIndex, StaticRepo, Assets]]:
     assets = Assets(tmp_path / "assets")
-    with FakeIndex() as index:
+    with FakeIndex(json_api=False) as index:  # the Simple API only, as a mirror may serve
         repo = StaticRepo()
         for v in ("1.0.0", "1.1.0", "2.0.0rc1"):
             publish(index, repo, assets, v)
@@ -135,7 +141,7 @@ def world(tmp_path: Path) -> Iterator[tuple[FakeIndex, StaticRepo, Assets]]:
 
 
 def run(index: FakeIndex, repo: StaticRepo, *, verify: bool = False, **kw: Any) -> AuditReport:
-    web = WebClient(backoff=0.01)
+    web = WebClient(backoff=0.01, attempts=3)
     options = AuditOptions(PROJECT, repo.repo_name, verify=verify, tags_from="github", **kw)
     return audit(options, IndexClient(index.url, web), repo)
 
@@ -175,6 +181,11 @@ def test_clean_history(world: tuple[FakeIndex, StaticRepo, Assets]) -> None:
     assert table.splitlines()[1].split() == ["2.0.0rc1", "✓", "✓", "✓", "✓", "✓", "pre-release"]
     assert render_broken(report) == []
     assert report.to_json()["ok"] is True
+    # one Simple API request for the project, then only the files: no JSON API at all
+    paths = [p for _, p, _ in index.log]
+    assert paths[0] == "/simple/demo-pkg/"
+    assert all(p.startswith("/packages/") for p in paths[1:])
+    assert report.index_source == "Simple API (JSON)"
 
 
 def test_tags_without_v_and_equal_versions_count(
@@ -542,3 +553,233 @@ def test_real_verifier_refuses_provenance_of_another_tag_or_repository(
         verify_provenance(data, repo_name, tag)
     assert message in caught.value.cause
     assert "release-actions verify --provenance multiple.intoto.jsonl" in caught.value.fix
+
+
+# -- one version's failure is one finding ---------------------------------------------------
+
+
+def test_a_file_answering_404_is_unreachable_on_its_row_only(
+    world: tuple[FakeIndex, StaticRepo, Assets],
+) -> None:
+    index, repo, _ = world
+    index.fail(404, times=1, path="/demo_pkg-1.1.0.tar.gz")
+    index.fail(0, times=3, path="/demo_pkg-2.0.0rc1-py3-none-any.whl")  # no answer, every try
+    report = run(index, repo, verify=True)
+    assert broken(report) == []
+    assert [v.version for v in report.versions] == ["2.0.0rc1", "1.1.0", "1.0.0"]
+    assert {v.version: v.status for v in report.versions} == {
+        "2.0.0rc1": UNREACHABLE,
+        "1.1.0": UNREACHABLE,
+        "1.0.0": OK,
+    }
+    check = next(v for v in report.versions if v.version == "1.1.0").checks["provenance"]
+    url = index.url + index.file("demo_pkg-1.1.0.tar.gz").path()
+    assert check.detail == (
+        f"'demo_pkg-1.1.0.tar.gz' could not be downloaded from the index: HTTP 404 from {url}"
+    )
+    assert check.fix == f"Check that {url} is reachable from here, then run the audit again."
+    rc = next(v for v in report.versions if v.version == "2.0.0rc1").checks["provenance"]
+    assert "failed after 3 attempts" in rc.detail
+    lines = render_unreachable(report)
+    assert len(lines) == 2
+    assert "?" in render_table(report).splitlines()[1]
+    data = report.to_json()
+    assert (data["ok"], data["broken"], data["unreachable"]) == (False, 0, 2)
+    assert "2 not fully checked (unreachable)" in summary_counts(report)
+
+
+def test_release_evidence_unreachable_is_not_broken(
+    world: tuple[FakeIndex, StaticRepo, Assets],
+) -> None:
+    index, repo, assets = world
+    (assets.root / "v1.0.0" / "SHA256SUMS").unlink()  # listed by the API, gone from storage
+    report = run(index, repo, verify=True)
+    assert broken(report) == []
+    (v, check), *_ = report.unreachable
+    assert (v.version, check.name) == ("1.0.0", "provenance")
+    assert check.detail.startswith(
+        "SHA256SUMS of release 'v1.0.0' could not be read: HTTP 404 from"
+    )
+
+
+# -- PEP 740 provenance ------------------------------------------------------------------------
+
+DATA = Path(__file__).parent / "data" / "pep740"
+PEP740_SDIST = DATA / "pypi_attestations-0.0.19.tar.gz"
+PEP740_ATTESTATION = DATA / "pypi_attestations-0.0.19.tar.gz.publish.attestation"
+PUBLISHER = {
+    "kind": "GitHub",
+    "repository": "trailofbits/pypi-attestations",
+    "workflow": "release.yml",
+    "environment": None,
+}
+
+
+@pytest.fixture
+def attested(tmp_path: Path) -> Iterator[tuple[FakeIndex, StaticRepo]]:
+    """The real pypi-attestations 0.0.19 sdist with its real PEP 740 attestation; no SHA256SUMS."""
+    with FakeIndex(json_api=False) as index:
+        index.add("pypi-attestations", "0.0.19", {PEP740_SDIST.name: PEP740_SDIST.read_bytes()})
+        index.attest(PEP740_SDIST.name, [json.loads(PEP740_ATTESTATION.read_text())], PUBLISHER)
+        repo = StaticRepo(
+            "trailofbits/pypi-attestations",
+            tag_names={"v0.0.19"},
+            release_list=[Release("v0.0.19", False, False, "https://github.invalid/v0.0.19")],
+        )
+        yield index, repo
+
+
+def run_attested(
+    index: FakeIndex, repo: StaticRepo, skip: tuple[str, ...] = ("milestone", "assets"), **kw: Any
+) -> AuditReport:
+    options = AuditOptions(
+        "pypi-attestations", repo.repo_name, verify=True, tags_from="github", skip=skip, **kw
+    )
+    return audit(options, IndexClient(index.url, WebClient(backoff=0.01)), repo)
+
+
+def test_pep740_provenance_verifies_against_repository_workflow_and_tag(
+    attested: tuple[FakeIndex, StaticRepo],
+) -> None:
+    index, repo = attested
+    report = run_attested(index, repo)
+    assert broken(report) == []
+    (v,) = report.versions
+    assert v.checks["provenance"] == Check("provenance", OK, "1 file(s) match PEP 740 attestations")
+    assert "PEP 740" in render_table(report).splitlines()[1]
+    assert v.to_json()["files"][0]["provenance"].endswith(
+        "/integrity/pypi-attestations/0.0.19/pypi_attestations-0.0.19.tar.gz/provenance"
+    )
+    # the release's own assets were not needed: no SHA256SUMS, and none was asked for
+    assert not any("SHA256SUMS" in p for _, p, _ in index.log)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"workflow": "wrong.yml"},
+            "signer identity: run by workflow https://github.com/trailofbits/pypi-attestations/"
+            ".github/workflows/release.yml@refs/tags/v0.0.19, expected wrong.yml",
+        ),
+        (
+            {"repo": "octo/other"},
+            "signer identity: signed for source github.com/trailofbits/pypi-attestations, "
+            "expected github.com/octo/other",
+        ),
+        ({"tag": "0.0.19"}, "claims: built from tag v0.0.19, expected tag 0.0.19"),
+    ],
+)
+def test_pep740_provenance_of_another_workflow_repository_or_tag_is_broken(
+    attested: tuple[FakeIndex, StaticRepo], change: dict[str, str], message: str
+) -> None:
+    index, repo = attested
+    if "repo" in change:
+        repo = replace(repo, repo_name=change["repo"])
+    if "tag" in change:
+        # the index's 0.0.19 is tagged elsewhere in this repository's history
+        repo = replace(repo, tag_names={"0.0.19"})
+        index.attest(PEP740_SDIST.name, [json.loads(PEP740_ATTESTATION.read_text())], PUBLISHER)
+    report = run_attested(index, repo, workflow=change.get("workflow", ""))
+    assert broken(report) == ["0.0.19 provenance"] or "tag" in change
+    if "tag" in change:
+        return
+    check = report.broken[0][1]
+    assert check.detail.startswith(
+        "the PEP 740 provenance of 'pypi_attestations-0.0.19.tar.gz' does not verify: "
+    )
+    assert message in check.detail
+    assert "trusted publishers" in check.fix
+
+
+def test_pep740_provenance_unreachable_or_not_json(
+    attested: tuple[FakeIndex, StaticRepo],
+) -> None:
+    index, repo = attested
+    index.fail(404, path="/integrity/")
+    # with the release page (which has no SHA256SUMS to fall back on): broken, and says both
+    report = run_attested(index, repo)
+    (detail,) = [c.detail for _, c in report.broken]
+    assert "could not be read: HTTP 404" in detail
+    assert "release 'v0.0.19' has neither multiple.intoto.jsonl nor SHA256SUMS" in detail
+    # without reading release pages, the attestations were the only evidence: not checked
+    index.fail(404, path="/integrity/")
+    no_pages = ("milestone", "assets", "release")
+    report = run_attested(index, repo, skip=no_pages)
+    ((v, check),) = report.unreachable
+    assert check.detail.startswith(
+        "the PEP 740 provenance of 'pypi_attestations-0.0.19.tar.gz' could not be read: HTTP 404 from "
+    )
+    assert "(the index's Integrity API)" in check.fix
+    index.fail(200, path="/integrity/")  # JSON, but not a provenance object
+    report = run_attested(index, repo, skip=no_pages)
+    ((v, check),) = report.unreachable
+    assert "is not a PEP 740 provenance object with attestations" in check.detail
+
+
+def test_a_mirror_answering_html(tmp_path: Path) -> None:
+    """PEP 503 pages only, and HTML where the Integrity API would be: the audit still finishes."""
+    assets = Assets(tmp_path / "assets")
+    try:
+        with FakeIndex(html_mirror=True) as index:
+            repo = StaticRepo()
+            for v in ("1.0.0", "1.1.0"):
+                publish(index, repo, assets, v)
+            index.attest("demo_pkg-1.1.0.tar.gz", [{"envelope": {}}], PUBLISHER)
+            report = run(index, repo, verify=True)
+    finally:
+        assets.close()
+    assert report.index_source == "Simple API (HTML)"
+    assert report.notes[0].startswith("the index serves the Simple API as HTML only")
+    assert [(v.version, v.status) for v in report.versions] == [
+        ("1.1.0", UNREACHABLE),
+        ("1.0.0", OK),
+    ]
+    ((_, check),) = report.unreachable
+    assert "could not be read: HTTP 200 (text/html) from " in check.detail
+    assert check.detail.endswith(" is not JSON")
+
+
+# -- --since ------------------------------------------------------------------------------------
+
+
+def test_since_a_version_leaves_older_ones_out_and_counts_them(
+    world: tuple[FakeIndex, StaticRepo, Assets],
+) -> None:
+    index, repo, _ = world
+    index.add(PROJECT, "0.1", files_for("0.1"))  # from before the policy: no tag, no release
+    report = run(index, repo, since=Since.parse("1.1"))
+    assert [v.version for v in report.versions] == ["2.0.0rc1", "1.1.0"]
+    assert report.excluded == ["1.0.0", "0.1"]
+    assert broken(report) == []
+    assert summary_counts(report).endswith("; 2 older than --since 1.1 left out")
+    assert report.to_json()["excluded"] == ["1.0.0", "0.1"]
+    markdown = render_markdown(report)
+    assert "<details><summary>2 version(s) older than --since 1.1</summary>" in markdown
+
+
+def test_since_a_date_uses_upload_times(world: tuple[FakeIndex, StaticRepo, Assets]) -> None:
+    index, repo, _ = world
+    first_of_110 = min(index.file(n).upload_time for n in files_for("1.1.0"))
+    since = Since.parse(first_of_110.strftime("%Y-%m-%dT%H:%M:%S+00:00"))
+    report = run(index, repo, since=since)
+    assert report.excluded == ["1.0.0"]
+    assert Since.parse("2024-01-01").date is not None
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2024-13-01", "1.0 final"])
+def test_since_must_be_a_version_or_a_date(value: str) -> None:
+    with pytest.raises(UsageError) as err:
+        Since.parse(value)
+    assert "is neither a version nor a date (YYYY-MM-DD)" in err.value.cause
+
+
+def test_since_a_date_without_upload_times_says_so(tmp_path: Path) -> None:
+    with FakeIndex(html_mirror=True) as index:
+        index.add(PROJECT, "1.0.0", files_for("1.0.0"))
+        with pytest.raises(InputError) as err:
+            run(index, StaticRepo(), since=Since.parse("2024-01-01"))
+    assert "--since 2024-01-01 needs upload times, and the index gives none for 2 file(s)" in (
+        err.value.cause
+    )
+    assert "Use --since VERSION instead" in err.value.fix

@@ -144,7 +144,7 @@ def version_key(version: str) -> tuple[int, Version | str]:
 
 def _normal(version: str) -> str:
     try:
-        return canonicalize_version(version, strip_trailing_zero=False)
+        return canonicalize_version(version)
     except (InvalidVersion, TypeError):
         return version
 
