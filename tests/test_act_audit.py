@@ -1,4 +1,7 @@
-"""The real actions/audit, run by nektos act on a schedule-like push, against the fake index."""
+"""The real actions/audit, run by nektos act on a schedule-like push, against the fake index.
+
+The fake serves the Simple API, which is all the audit reads from an index.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ jobs:
           tags-from: git
           report-file: audit.json
           fail-on-broken: ${{ env.RA_TEST_FAIL }}
+          since: ${{ env.RA_TEST_SINCE }}
       - name: report
         if: always()
         shell: bash
@@ -69,10 +73,16 @@ def test_audit_action_reports_an_untagged_version(index: FakeIndex, tmp_path: Pa
         {"audit.yml": TAGS_ONLY},
         project=PROJECT,
         tag="v1.2.3",
-        env={"RA_TEST_INDEX": index.url, "RA_TEST_FAIL": "false"},
+        env={"RA_TEST_INDEX": index.url, "RA_TEST_FAIL": "false", "RA_TEST_SINCE": ""},
     )
     assert run.returncode == 0, run.log[-6000:]
-    assert run.outputs() == {"broken": "1", "versions": "3", "report-file": "audit.json"}
+    assert run.outputs() == {
+        "broken": "1",
+        "unreachable": "0",
+        "versions": "3",
+        "excluded": "0",
+        "report-file": "audit.json",
+    }
     report = json.loads((run.artifacts / "audit.json").read_text())
     assert report["project"] == "flit-demo"  # from the checkout's pyproject.toml
     assert report["repository"] == "octo/demo"
@@ -95,8 +105,9 @@ def test_audit_action_fails_the_step_when_a_promise_is_broken(
         {"audit.yml": TAGS_ONLY},
         project=PROJECT,
         tag="v1.2.3",
-        env={"RA_TEST_INDEX": index.url, "RA_TEST_FAIL": "true"},
+        env={"RA_TEST_INDEX": index.url, "RA_TEST_FAIL": "true", "RA_TEST_SINCE": "1.0"},
     )
     assert run.returncode != 0
     assert "::error title=Release audit%3A 1.0.0 tag::no git tag '1.0.0' or 'v1.0.0'." in run.log
     assert run.outputs()["broken"] == "1"
+    assert run.outputs()["excluded"] == "1"  # 0.9.0 is older than since: 1.0

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from release_actions.cli import main
 from support.act import git
 from support.cli import CliResult, run_cli
 from support.fake_index import FakeIndex
@@ -171,6 +172,8 @@ def test_token_is_masked_and_never_printed(
         (["--repo=octo"], 2, "No usable repository: 'octo'. Pass --repo OWNER/REPO."),
         (["--project=nothing-here"], 1, "Project 'nothing-here' is not on the index"),
         (["--version=9.9"], 1, "Demo.Pkg 9.9 is not on the index"),
+        (["--since=last-year"], 2, "--since 'last-year' is neither a version nor a date"),
+        (["--since=2024-01-01"], 1, "--since 2024-01-01 needs upload times"),
     ],
 )
 def test_bad_input(
@@ -183,6 +186,8 @@ def test_bad_input(
     message: str,
 ) -> None:
     report = tmp_path / "report.json"
+    if "--since=2024-01-01" in args:  # a mirror that serves PEP 503 pages only, and no JSON API
+        index.html_mirror = True
     result = audit_cli(
         [f"--index-url={index.url}", f"--output={report}", *TAG_ONLY, *args], capsys, tmp_path
     )
@@ -219,3 +224,46 @@ def test_index_down(
     assert result.code == 1
     assert "::error title=Service unavailable::GET " in result.out
     assert "failed after 5 attempts: HTTP 503" in result.out
+
+
+def test_an_unreachable_file_is_reported_and_exits_3(
+    index: FakeIndex, checkout: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    index.fail(404, path="/demo_pkg-1.1.0.tar.gz")
+    report = tmp_path / "audit.json"
+    result = audit_cli(
+        [f"--index-url={index.url}/simple", "--verify", f"--output={report}", *TAG_ONLY],
+        capsys,
+        tmp_path,
+    )
+    assert result.code == 3, result.text
+    url = index.url + index.file("demo_pkg-1.1.0.tar.gz").path()
+    cause = f"'demo_pkg-1.1.0.tar.gz' could not be downloaded from the index: HTTP 404 from {url}"
+    assert f"unreachable: 1.1.0 provenance: {cause}. Fix: Check that {url}" in result.out
+    assert f"::warning title=Release audit%3A 1.1.0 provenance not checked::{cause}" in result.out
+    assert "::error" not in result.out
+    assert result.outputs["unreachable"] == "1"
+    assert result.outputs["broken"] == "0"
+    data = json.loads(report.read_text())
+    rows = {v["version"]: v["status"] for v in data["versions"]}
+    assert rows == {"2.0.0b1": "ok", "1.1.0": "unreachable", "1.0.0": "ok", "0.1": "yanked"}
+    assert "### ⚠️ Release audit of Demo.Pkg" in result.summary
+    assert "<details><summary>1 promise(s) not checked</summary>" in result.summary
+    again = audit_cli(
+        [f"--index-url={index.url}", "--verify", "--exit-zero", *TAG_ONLY], capsys, tmp_path
+    )
+    assert again.code == 0  # the 404 was served once: now every file is checked
+
+
+def test_since_and_the_help_text(
+    index: FakeIndex, checkout: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    result = audit_cli([f"--index-url={index.url}", "--since=1.1", *TAG_ONLY], capsys, tmp_path)
+    assert result.code == 0, result.text
+    assert [line.split()[0] for line in result.out.splitlines()[1:]] == ["2.0.0b1", "1.1.0"]
+    assert result.outputs["excluded"] == "2"
+    assert "; 2 older than --since 1.1 left out" in result.summary
+    assert main(["audit", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: from ./pyproject.toml)" in text
+    assert "--since VERSION|DATE" in text

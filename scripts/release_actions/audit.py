@@ -854,6 +854,8 @@ def check_provenance(
     provenance or SHA256SUMS (``evidence``).
     """
     v = report.version
+    if not report.files:
+        return Check("provenance", SKIPPED, "the index has no files for this version")
     pep740 = pep740 or {}
     found = Findings()
     attested = []
