@@ -706,14 +706,14 @@ def test_pep740_provenance_unreachable_or_not_json(
     index.fail(404, path="/integrity/")
     no_pages = ("milestone", "assets", "release")
     report = run_attested(index, repo, skip=no_pages)
-    ((v, check),) = report.unreachable
+    ((_, check),) = report.unreachable
     assert check.detail.startswith(
         "the PEP 740 provenance of 'pypi_attestations-0.0.19.tar.gz' could not be read: HTTP 404 from "
     )
     assert "(the index's Integrity API)" in check.fix
     index.fail(200, path="/integrity/")  # JSON, but not a provenance object
     report = run_attested(index, repo, skip=no_pages)
-    ((v, check),) = report.unreachable
+    ((_, check),) = report.unreachable
     assert "is not a PEP 740 provenance object with attestations" in check.detail
 
 

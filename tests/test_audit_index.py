@@ -116,6 +116,7 @@ def simple(url: str, accept: str = SIMPLE_JSON) -> tuple[int, dict[str, str], by
 
 def test_fake_simple_api_json_and_html(index: FakeIndex) -> None:
     status, headers, body = simple(f"{index.url}/simple/demo-pkg/")
+    assert status == 200
     assert headers["Content-Type"] == SIMPLE_JSON
     data = json.loads(body)
     assert data["meta"]["api-version"] == "1.3"

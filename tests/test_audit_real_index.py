@@ -54,7 +54,7 @@ def index_versions(simple_url: str) -> list[str]:
         headers={"Accept": "application/vnd.pypi.simple.v1+json"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - pip's URL
+        with urllib.request.urlopen(request, timeout=60) as response:
             versions: list[str] = json.load(response)["versions"]
     except OSError as exc:
         pytest.fail(f"the package index at {simple_url} is unreachable: {exc}")

@@ -48,6 +48,7 @@ from .index_api import (
     INTEGRITY_ACCEPT,
     IndexClient,
     IndexFile,
+    IndexProject,
     IndexRelease,
     describe,
     select_version,
@@ -972,8 +973,9 @@ def audit(
         c for c in CHECKS if c not in options.skip and (c != "provenance" or options.verify)
     )
     since = options.since
-    by_date = since is not None and since.date is not None
-    project = index.project(options.project, need_upload_times=by_date)
+    project = index.project(
+        options.project, need_upload_times=since is not None and since.date is not None
+    )
     log(
         f"{options.project}: {len(project.releases)} version(s) from the {project.source} at {project.url}"
     )
@@ -983,23 +985,10 @@ def audit(
         releases = [select_version(project, v, index.index_url) for v in options.versions]
     else:
         releases = list(project.releases)
-    if by_date:
-        undated = [f for r in releases for f in r.files if not f.upload_time]
-        if undated:
-            assert since is not None
-            raise InputError(
-                MSG_SINCE_NO_TIMES.format(
-                    value=since.text,
-                    count=len(undated),
-                    project=options.project,
-                    notes="; ".join(project.notes) or "no upload-time",
-                ),
-                FIX_SINCE_NO_TIMES,
-            )
-    excluded = [r.version for r in releases if since is not None and since.excludes(r)]
-    releases = [r for r in releases if r.version not in excluded]
-    if excluded:
-        assert since is not None
+    excluded: list[str] = []
+    if since is not None:
+        excluded = _older(since, releases, project)
+        releases = [r for r in releases if r.version not in excluded]
         log(f"{len(excluded)} version(s) older than --since {since.text} left out")
     # Release assets are evidence for --verify, unless the user said not to read release pages.
     need = checks if "release" in checks else tuple(c for c in checks if c != "provenance")
@@ -1039,6 +1028,23 @@ def audit(
         since=since.text if since else None,
         excluded=sorted(excluded, key=version_key, reverse=True),
     )
+
+
+def _older(since: Since, releases: Sequence[IndexRelease], project: IndexProject) -> list[str]:
+    """The versions --since leaves out; an InputError when there are no upload times to go by."""
+    if since.date is not None:
+        undated = [f for r in releases for f in r.files if not f.upload_time]
+        if undated:
+            raise InputError(
+                MSG_SINCE_NO_TIMES.format(
+                    value=since.text,
+                    count=len(undated),
+                    project=project.name,
+                    notes="; ".join(project.notes) or "no upload-time",
+                ),
+                FIX_SINCE_NO_TIMES,
+            )
+    return [r.version for r in releases if since.excludes(r)]
 
 
 def _verify_all(
