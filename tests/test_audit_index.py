@@ -188,7 +188,28 @@ def test_a_mirror_that_answers_html() -> None:
         assert "text/html" in dated.notes[-1]
 
 
-def test_upload_times_filled_in_from_the_json_api(index: FakeIndex) -> None:
+def test_what_pep_503_lacks_is_filled_in_from_the_json_api() -> None:
+    with FakeIndex(simple_json=False) as fake:
+        fake.add("demo", "1.0", {"demo-1.0.tar.gz": b"one"})
+        fake.add("demo", "2.0", {"demo-2.0.tar.gz": b"two"})
+        api = IndexClient(fake.url, client()[0])
+        project = api.project("demo", need_upload_times=True)
+        assert [p for _, p, _ in fake.log] == ["/simple/demo/", "/pypi/demo/json"]
+        assert project.source == "Simple API (HTML)"
+        assert project.notes == [
+            NOTE_HTML,
+            f"the JSON API ({fake.url}/pypi/demo/json) filled in upload times, "
+            "which the Simple API lacks",
+        ]
+        assert project.has_upload_times
+        assert project.releases[1].uploaded == fake.file("demo-2.0.tar.gz").upload_time
+        assert project.releases[1].files[0].size == 3
+        fake.log.clear()
+        assert api.project("demo").notes == [NOTE_HTML]  # nothing needed: one request
+        assert len(fake.log) == 1
+
+
+def test_an_unusable_simple_answer_falls_back_to_the_json_api(index: FakeIndex) -> None:
     project = IndexClient(index.url, client()[0]).project("demo-pkg", need_upload_times=True)
     assert project.has_upload_times  # PEP 700 gives them: no fallback
     assert not any(p.startswith("/pypi/") for _, p, _ in index.log)

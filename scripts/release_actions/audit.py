@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -51,6 +51,7 @@ from .index_api import (
     IndexProject,
     IndexRelease,
     describe,
+    parse_time,
     select_version,
     version_key,
 )
@@ -299,11 +300,10 @@ class Since:
     def parse(cls, value: str) -> Since:
         text = value.strip()
         if _DATE.fullmatch(text):
-            try:
-                when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            except ValueError:
-                raise UsageError(MSG_SINCE.format(value=shown(value)), FIX_SINCE) from None
-            return cls(text, date=when if when.tzinfo else when.replace(tzinfo=timezone.utc))
+            when = parse_time(text)
+            if when is None:
+                raise UsageError(MSG_SINCE.format(value=shown(value)), FIX_SINCE)
+            return cls(text, date=when)
         try:
             return cls(text, version=Version(text))
         except InvalidVersion:

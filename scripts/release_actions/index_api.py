@@ -23,10 +23,11 @@ itself), the JSON API's project document (``{index}/pypi/NAME/json``, its
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from html.parser import HTMLParser
 from typing import Any
 
@@ -107,7 +108,7 @@ class IndexRelease:
     @property
     def uploaded(self) -> datetime | None:
         """When its first file was uploaded (None without files or upload times)."""
-        times = [t for t in (_parse_time(f.upload_time) for f in self.files) if t is not None]
+        times = [t for t in (parse_time(f.upload_time) for f in self.files) if t is not None]
         return min(times) if times else None
 
 
@@ -149,13 +150,20 @@ def _normal(version: str) -> str:
         return version
 
 
-def _parse_time(value: str) -> datetime | None:
+_FRACTION = re.compile(r"\.(\d+)")
+
+
+def parse_time(value: str) -> datetime | None:
+    """An ISO 8601 time as indexes write it (any number of fraction digits, ``Z``); UTC if naive."""
     if not value:
         return None
+    # Python 3.10's fromisoformat takes exactly 3 or 6 fraction digits and no "Z".
+    text = _FRACTION.sub(lambda m: "." + m.group(1)[:6].ljust(6, "0"), value.strip(), count=1)
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def packagetype(filename: str) -> str:

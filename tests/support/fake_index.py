@@ -22,7 +22,8 @@ File objects carry exactly the documented fields: ``filename``,
 ``comment_text``, ``has_sig``. An unknown project or version is a 404; a
 project name that is not normalised is a 301 to the normalised URL; anything
 but GET/HEAD is a 405. ``json_api=False`` makes an index that serves only the
-Simple API (``/pypi/`` answers 404); ``html_mirror=True`` one that answers
+Simple API (``/pypi/`` answers 404); ``simple_json=False`` one whose Simple
+API is HTML only (as pypiserver's); ``html_mirror=True`` one that answers
 HTML to everything, as a mirror that ignores ``Accept`` and serves its own
 pages where the JSON APIs would be. Tests can replace a file (a re-upload: the index's
 digest follows the new bytes), corrupt what is served (the digest stays), and
@@ -97,9 +98,15 @@ class Fault:
 
 class FakeIndex:
     def __init__(
-        self, *, delay: float = 0.0, json_api: bool = True, html_mirror: bool = False
+        self,
+        *,
+        delay: float = 0.0,
+        json_api: bool = True,
+        simple_json: bool = True,
+        html_mirror: bool = False,
     ) -> None:
         self.json_api = json_api and not html_mirror
+        self.simple_json = simple_json and not html_mirror
         self.html_mirror = html_mirror
         self.projects: dict[str, dict[str, list[FakeFile]]] = {}
         self.display_names: dict[str, str] = {}
@@ -347,7 +354,7 @@ class FakeIndex:
             return
         files = sorted((f for fs in versions.values() for f in fs), key=lambda f: f.filename)
         accept = handler.headers.get("Accept", "")
-        if SIMPLE_JSON in accept and not self.html_mirror:
+        if SIMPLE_JSON in accept and self.simple_json:
             body: dict[str, Any] = {
                 "meta": {"api-version": "1.3", "_last-serial": len(self.log)},
                 "name": key,
