@@ -588,6 +588,25 @@ def test_a_file_answering_404_is_unreachable_on_its_row_only(
     assert "2 not fully checked (unreachable)" in summary_counts(report)
 
 
+def test_a_file_that_times_out_is_unreachable(world: tuple[FakeIndex, StaticRepo, Assets]) -> None:
+    index, repo, _ = world
+    index.stall(1.0, times=2, path="/demo_pkg-1.0.0-py3-none-any.whl")
+    web = WebClient(timeout=0.2, attempts=2, backoff=0.01)
+    options = AuditOptions(PROJECT, repo.repo_name, verify=True, tags_from="github")
+    report = audit(options, IndexClient(index.url, web), repo)
+    assert {v.version: v.status for v in report.versions} == {
+        "2.0.0rc1": OK,
+        "1.1.0": OK,
+        "1.0.0": UNREACHABLE,
+    }
+    ((_, check),) = report.unreachable
+    assert check.detail.startswith(
+        "'demo_pkg-1.0.0-py3-none-any.whl' could not be downloaded from the index: "
+        "Download of http://"
+    )
+    assert "failed after 2 attempts: timed out" in check.detail
+
+
 def test_release_evidence_unreachable_is_not_broken(
     world: tuple[FakeIndex, StaticRepo, Assets],
 ) -> None:

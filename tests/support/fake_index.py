@@ -91,9 +91,10 @@ class Fault:
     """A transient failure served to the next ``times`` requests whose path matches."""
 
     match: Callable[[str], bool]
-    status: int  # 0: drop the connection without answering
+    status: int  # 0: drop the connection without answering; -1: answer late (``stall``)
     times: int
     headers: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
 
 
 class FakeIndex:
@@ -178,6 +179,10 @@ class FakeIndex:
     ) -> None:
         """The next ``times`` requests whose path contains ``path`` get ``status`` (0: reset)."""
         self.faults.append(Fault(lambda p: path in p, status, times, dict(headers or {})))
+
+    def stall(self, seconds: float, *, times: int = 1, path: str = "") -> None:
+        """The next ``times`` requests whose path contains ``path`` wait ``seconds``, then hang up."""
+        self.faults.append(Fault(lambda p: path in p, -1, times, seconds=seconds))
 
     # -- server --------------------------------------------------------------
 
@@ -274,6 +279,12 @@ class FakeIndex:
     def _route(self, handler: BaseHTTPRequestHandler, *, head: bool) -> None:
         path = urllib.parse.urlsplit(handler.path).path
         fault = self._fault_for(path)
+        if fault is not None and fault.status == -1:
+            time.sleep(fault.seconds)  # the client has given up by now: no answer at all
+            with self._lock:
+                self.log.append((handler.command, path, -1))
+            handler.close_connection = True
+            return
         if fault is not None:
             if fault.status == 0:
                 with self._lock:
