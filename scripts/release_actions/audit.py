@@ -728,36 +728,32 @@ class Provenance:
     unreachable: str = ""
 
 
-def read_pep740(f: IndexFile, web: WebClient) -> Provenance:
-    """GET the file's Integrity API provenance; a failure is described, never raised."""
-    assert f.provenance is not None
+def read_pep740(filename: str, url: str, web: WebClient) -> Provenance:
+    """GET a file's provenance from the Integrity API; a failure is described, never raised."""
     try:
-        response = web.get(f.provenance, headers={"Accept": INTEGRITY_ACCEPT})
+        response = web.get(url, headers={"Accept": INTEGRITY_ACCEPT})
     except NetworkError as exc:
-        return Provenance(f.filename, unreachable=exc.cause.rstrip("."))
+        return Provenance(filename, unreachable=exc.cause.rstrip("."))
     if response.status != 200:
-        return Provenance(f.filename, unreachable=describe(response))
+        return Provenance(filename, unreachable=describe(response))
     try:
         document = json.loads(response.body)
     except (ValueError, UnicodeDecodeError):
-        return Provenance(f.filename, unreachable=f"{describe(response)} is not JSON")
-    bundles = document.get("attestation_bundles") if isinstance(document, dict) else None
+        return Provenance(filename, unreachable=f"{describe(response)} is not JSON")
+    found = document.get("attestation_bundles") if isinstance(document, dict) else None
+    bundles = [b for b in found if isinstance(b, dict)] if isinstance(found, list) else []
     attestations = [
-        a
-        for b in (bundles if isinstance(bundles, list) else [])
-        if isinstance(b, dict) and isinstance(b.get("attestations"), list)
-        for a in b["attestations"]
+        a for b in bundles if isinstance(b.get("attestations"), list) for a in b["attestations"]
     ]
     if not attestations or not all(isinstance(a, dict) for a in attestations):
         return Provenance(
-            f.filename,
+            filename,
             unreachable=f"{describe(response)} is not a PEP 740 provenance object with attestations",
         )
-    assert isinstance(bundles, list)
-    publisher = next((b.get("publisher") for b in bundles if isinstance(b, dict)), None)
+    publisher = bundles[0].get("publisher")
     workflow = publisher.get("workflow") if isinstance(publisher, dict) else None
     lines = "".join(json.dumps(a, separators=(",", ":")) + "\n" for a in attestations)
-    return Provenance(f.filename, lines.encode(), workflow if isinstance(workflow, str) else "")
+    return Provenance(filename, lines.encode(), workflow if isinstance(workflow, str) else "")
 
 
 @dataclass(frozen=True)
@@ -1062,13 +1058,13 @@ def _verify_all(
     """Downloads, PEP 740 provenance and release evidence, in parallel; no failure stops the rest."""
     todo = [r for r in reports if not r.yanked]
     files = [(r, f) for r in todo for f in r.files if f.sha256]
-    attested = [(r, f) for r in todo for f in r.files if f.provenance and f.sha256]
+    attested = [(r, f, f.provenance) for r in todo for f in r.files if f.provenance and f.sha256]
     log(
         f"downloading {len(files)} file(s) from the index to check their sha256"
         + (f", and the PEP 740 provenance of {len(attested)}" if attested else "")
     )
     fetched = pool.map(lambda item: download(web, item[1].url), files)
-    provenance = pool.map(lambda item: read_pep740(item[1], web), attested)
+    provenance = pool.map(lambda item: read_pep740(item[1].filename, item[2], web), attested)
     downloads = {(r.version, f.filename): d for (r, f), d in zip(files, fetched, strict=True)}
     outcomes: dict[tuple[str, str], Provenance | ReleaseError] = {}
 
@@ -1082,7 +1078,7 @@ def _verify_all(
             return exc
         return p
 
-    read = [(r, f, p) for (r, f), p in zip(attested, provenance, strict=True)]
+    read = [(r, f, p) for (r, f, _), p in zip(attested, provenance, strict=True)]
     for (r, f, _), outcome in zip(read, pool.map(check_one, read), strict=True):
         outcomes[(r.version, f.filename)] = outcome
 
