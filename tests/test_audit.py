@@ -623,9 +623,10 @@ def test_release_evidence_unreachable_is_not_broken(
 
 # -- PEP 740 provenance ------------------------------------------------------------------------
 
-DATA = Path(__file__).parent / "data" / "pep740"
+DATA = Path(__file__).parent / "data" / "pypi-attestations"
 PEP740_SDIST = DATA / "pypi_attestations-0.0.19.tar.gz"
-PEP740_ATTESTATION = DATA / "pypi_attestations-0.0.19.tar.gz.publish.attestation"
+# What PyPI's Integrity API serves for that sdist: one bundle, publisher and attestation.
+PEP740_PROVENANCE = DATA / "pypi_attestations-0.0.19.tar.gz.provenance"
 PUBLISHER = {
     "kind": "GitHub",
     "repository": "trailofbits/pypi-attestations",
@@ -636,10 +637,11 @@ PUBLISHER = {
 
 @pytest.fixture
 def attested(tmp_path: Path) -> Iterator[tuple[FakeIndex, StaticRepo]]:
-    """The real pypi-attestations 0.0.19 sdist with its real PEP 740 attestation; no SHA256SUMS."""
+    """The real pypi-attestations 0.0.19 sdist with its real PEP 740 provenance; no SHA256SUMS."""
     with FakeIndex(json_api=False) as index:
         index.add("pypi-attestations", "0.0.19", {PEP740_SDIST.name: PEP740_SDIST.read_bytes()})
-        index.attest(PEP740_SDIST.name, [json.loads(PEP740_ATTESTATION.read_text())], PUBLISHER)
+        provenance = json.loads(PEP740_PROVENANCE.read_text())
+        index.file(PEP740_SDIST.name).bundles = provenance["attestation_bundles"]
         repo = StaticRepo(
             "trailofbits/pypi-attestations",
             tag_names={"v0.0.19"},
@@ -695,14 +697,10 @@ def test_pep740_provenance_of_another_workflow_repository_or_tag_is_broken(
     index, repo = attested
     if "repo" in change:
         repo = replace(repo, repo_name=change["repo"])
-    if "tag" in change:
-        # the index's 0.0.19 is tagged elsewhere in this repository's history
-        repo = replace(repo, tag_names={"0.0.19"})
-        index.attest(PEP740_SDIST.name, [json.loads(PEP740_ATTESTATION.read_text())], PUBLISHER)
+    if "tag" in change:  # the repository's tag for 0.0.19 is not the one it was published from
+        repo = replace(repo, tag_names={change["tag"]})
     report = run_attested(index, repo, workflow=change.get("workflow", ""))
-    assert broken(report) == ["0.0.19 provenance"] or "tag" in change
-    if "tag" in change:
-        return
+    assert broken(report) == ["0.0.19 provenance"]
     check = report.broken[0][1]
     assert check.detail.startswith(
         "the PEP 740 provenance of 'pypi_attestations-0.0.19.tar.gz' does not verify: "
