@@ -678,17 +678,9 @@ def test_pep740_provenance_verifies_against_repository_workflow_and_tag(
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (
-            {"workflow": "wrong.yml"},
-            "signer identity: run by workflow https://github.com/trailofbits/pypi-attestations/"
-            ".github/workflows/release.yml@refs/tags/v0.0.19, expected wrong.yml",
-        ),
-        (
-            {"repo": "octo/other"},
-            "signer identity: signed for source github.com/trailofbits/pypi-attestations, "
-            "expected github.com/octo/other",
-        ),
-        ({"tag": "0.0.19"}, "claims: built from tag v0.0.19, expected tag 0.0.19"),
+        ({"workflow": "wrong.yml"}, "release.yml@refs/tags/v0.0.19, expected wrong.yml"),
+        ({"repo": "octo/other"}, "pypi-attestations, expected github.com/octo/other"),
+        ({"tag": "0.0.19"}, "signer identity: built from tag v0.0.19, expected tag 0.0.19"),
     ],
 )
 def test_pep740_provenance_of_another_workflow_repository_or_tag_is_broken(

@@ -106,9 +106,9 @@ class FakeIndex:
         simple_json: bool = True,
         html_mirror: bool = False,
     ) -> None:
-        self.json_api = json_api and not html_mirror
-        self.simple_json = simple_json and not html_mirror
-        self.html_mirror = html_mirror
+        self.json_api = json_api
+        self.simple_json = simple_json
+        self.html_mirror = html_mirror  # overrides both
         self.projects: dict[str, dict[str, list[FakeFile]]] = {}
         self.display_names: dict[str, str] = {}
         self.faults: list[Fault] = []
@@ -365,7 +365,7 @@ class FakeIndex:
             return
         files = sorted((f for fs in versions.values() for f in fs), key=lambda f: f.filename)
         accept = handler.headers.get("Accept", "")
-        if SIMPLE_JSON in accept and self.simple_json:
+        if SIMPLE_JSON in accept and self.simple_json and not self.html_mirror:
             body: dict[str, Any] = {
                 "meta": {"api-version": "1.3", "_last-serial": len(self.log)},
                 "name": key,
