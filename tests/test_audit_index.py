@@ -6,7 +6,7 @@ import hashlib
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pytest
 
@@ -18,7 +18,7 @@ from release_actions.index_api import (
     select_version,
     version_of,
 )
-from release_actions.webclient import WebClient
+from release_actions.webclient import Response, WebClient
 from support.fake_index import FakeIndex
 
 
@@ -232,6 +232,26 @@ def test_unknown_project_and_version(index: FakeIndex) -> None:
         select_version(api.project("demo-pkg"), "7.0", api.index_url)
     assert "demo-pkg 7.0 is not on the index" in err.value.message()
     assert select_version(api.project("demo-pkg"), "1.0", api.index_url).version == "1.0.0"
+
+
+class LoginPage(WebClient):
+    """A proxy that answers the Simple API with its sign-in page (HTML, 200, no links)."""
+
+    def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
+        if "/simple/" in url:
+            page = b"<!DOCTYPE html><html><body><form>Sign in</form></body></html>"
+            return Response(200, {"Content-Type": "text/html; charset=utf-8"}, page, url)
+        return super().get(url, headers)
+
+
+def test_an_html_page_without_files_is_not_taken_for_an_empty_project(index: FakeIndex) -> None:
+    project = IndexClient(index.url, LoginPage()).project("demo-pkg")
+    assert project.source == "JSON API"
+    assert [r.version for r in project.releases] == ["0.9", "1.0.0", "1.1.0rc1"]
+    assert project.notes == [
+        f"the Simple API could not be used (HTTP 200 (text/html) from {index.url}/simple/demo-pkg/ "
+        f"lists no files): versions and files come from the JSON API ({index.url}/pypi/demo-pkg/json)"
+    ]
 
 
 def test_neither_api_usable(index: FakeIndex) -> None:

@@ -968,31 +968,36 @@ def audit(
     checks = tuple(
         c for c in CHECKS if c not in options.skip and (c != "provenance" or options.verify)
     )
-    since = options.since
-    project = index.project(
-        options.project, need_upload_times=since is not None and since.date is not None
-    )
-    log(
-        f"{options.project}: {len(project.releases)} version(s) from the {project.source} at {project.url}"
-    )
-    for note in project.notes:
-        log(f"{options.project}: {note}")
-    if options.versions:
-        releases = [select_version(project, v, index.index_url) for v in options.versions]
-    else:
-        releases = list(project.releases)
-    excluded: list[str] = []
-    if since is not None:
-        excluded = _older(since, releases, project)
-        releases = [r for r in releases if r.version not in excluded]
-        log(f"{len(excluded)} version(s) older than --since {since.text} left out")
     # Release assets are evidence for --verify, unless the user said not to read release pages.
     need = checks if "release" in checks else tuple(c for c in checks if c != "provenance")
-    jobs = max(1, options.jobs)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        state = read_repo_state(
-            github, tags_from=options.tags_from, checkout=options.checkout, need=need
+    since = options.since
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+        # The repository is read while the index answers.
+        state_read = pool.submit(
+            read_repo_state,
+            github,
+            tags_from=options.tags_from,
+            checkout=options.checkout,
+            need=need,
         )
+        project = index.project(
+            options.project, need_upload_times=since is not None and since.date is not None
+        )
+        log(
+            f"{options.project}: {len(project.releases)} version(s) from the {project.source} at {project.url}"
+        )
+        for note in project.notes:
+            log(f"{options.project}: {note}")
+        if options.versions:
+            releases = [select_version(project, v, index.index_url) for v in options.versions]
+        else:
+            releases = list(project.releases)
+        excluded: list[str] = []
+        if since is not None:
+            excluded = _older(since, releases, project)
+            releases = [r for r in releases if r.version not in excluded]
+            log(f"{len(excluded)} version(s) older than --since {since.text} left out")
+        state = state_read.result()
         log(
             f"{state.repo}: {len(state.tags)} tag(s) (from {state.tags_from}), "
             f"{len(state.releases)} release(s), {len(state.milestones)} milestone(s)"

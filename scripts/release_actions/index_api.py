@@ -49,7 +49,7 @@ from .webclient import Response, WebClient
 DEFAULT_INDEX = "https://pypi.org"
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
 # JSON first; the HTML form only from an index that has nothing else.
-SIMPLE_ACCEPT = f"{SIMPLE_JSON}, text/html;q=0.1"
+SIMPLE_ACCEPT = f"{SIMPLE_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 INTEGRITY_ACCEPT = "application/vnd.pypi.integrity.v1+json, application/json;q=0.9"
 
 MSG_NO_PROJECT = "Project '{name}' is not on the index {index} (HTTP 404 from {url})."
