@@ -701,6 +701,23 @@ def test_pep740_provenance_of_another_workflow_repository_or_tag_is_broken(
     assert "trusted publishers" in check.fix
 
 
+def test_pep740_provenance_that_verify_cannot_read_is_broken(
+    attested: tuple[FakeIndex, StaticRepo],
+) -> None:
+    index, repo = attested
+    index.file(PEP740_SDIST.name).bundles = [{"publisher": PUBLISHER, "attestations": [{"x": 1}]}]
+    report = run_attested(index, repo, skip=("milestone", "assets", "release"))
+    ((_, check),) = report.broken
+    assert check.detail == (
+        "the PEP 740 provenance of 'pypi_attestations-0.0.19.tar.gz' does not verify: "
+        "the Integrity API's answer, line 1: unsupported format: not a Sigstore bundle, "
+        "DSSE envelope or PEP 740 attestation (keys: x)"
+    )
+    assert check.fix.startswith(
+        "Its attestations do not show that release.yml of trailofbits/pypi-attestations published it"
+    )
+
+
 def test_pep740_provenance_unreachable_or_not_json(
     attested: tuple[FakeIndex, StaticRepo],
 ) -> None:

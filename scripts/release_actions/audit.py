@@ -93,7 +93,7 @@ INDEX_NO_DIGEST_FIX = "Ask the index's operators; without a digest nobody can ch
 DOWNLOAD_FAILED = "'{name}' could not be downloaded from the index: {cause}"
 DOWNLOAD_FAILED_FIX = "Check that {url} is reachable from here, then run the audit again."
 PEP740_FAILED = "the PEP 740 provenance of '{name}' does not verify: {cause}"
-PEP740_FIX = "The file was not published by {workflow} of {repo}: check the project's trusted publishers on the index, and yank the version if it was published from elsewhere (pass --workflow when the release workflow was renamed)."
+PEP740_FIX = "Its attestations do not show that {workflow} of {repo} published it: check the project's trusted publishers on the index, and yank the version if it was published from elsewhere (pass --workflow when the release workflow was renamed)."
 PEP740_UNREACHABLE = "the PEP 740 provenance of '{name}' could not be read: {cause}"
 PEP740_UNREACHABLE_FIX = (
     "Check that {url} (the index's Integrity API) is reachable from here, then run the audit again."
@@ -700,22 +700,23 @@ def verify_attestations(data: bytes, f: IndexFile, repo: str, tag: str, workflow
     """Verify a file's PEP 740 attestations with the verify command's code.
 
     Each must be signed by ``repo``'s ``workflow`` (when known) running for
-    ``tag`` (when known), and name the index's sha256 of the file as subject.
+    ``tag`` (when known), and name the file and the index's sha256 of it as subject.
     """
     from .verify import Artifact, Expectations, verify
 
-    report = verify(
-        [Artifact(f.filename, f.sha256)],
-        data,
-        f"the PEP 740 provenance of {f.filename}",
-        Expectations(source_uri=f"github.com/{repo}", tag=tag, workflow=workflow),
-    )
+    fix = PEP740_FIX.format(repo=repo, workflow=workflow or "the publishing workflow")
+    try:
+        report = verify(
+            [Artifact(f.filename, f.sha256)],
+            data,
+            "the Integrity API's answer",
+            Expectations(source_uri=f"github.com/{repo}", tag=tag, workflow=workflow),
+        )
+    except ReleaseError as exc:  # not attestations verify can read
+        raise VerificationError(exc.cause.rstrip("."), fix) from None
     undecided = _undecided(report)
     if undecided:
-        raise VerificationError(
-            undecided,
-            PEP740_FIX.format(repo=repo, workflow=workflow or "the publishing workflow"),
-        )
+        raise VerificationError(undecided, fix)
 
 
 @dataclass(frozen=True)
@@ -878,7 +879,10 @@ def check_provenance(
         outcome = pep740.get(f.filename) if f.provenance else None
         if isinstance(outcome, ReleaseError):
             found.broken.append(
-                (PEP740_FAILED.format(name=f.filename, cause=outcome.cause), outcome.fix)
+                (
+                    PEP740_FAILED.format(name=f.filename, cause=outcome.cause.rstrip(".")),
+                    outcome.fix,
+                )
             )
         elif outcome is not None and outcome.unreachable:
             found.unreachable.append(
