@@ -47,7 +47,7 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
     p.add_argument(
         "--exit-zero",
         action="store_true",
-        help="exit 0 even when a promise is broken (read the 'broken' count instead)",
+        help="exit 0 even when a promise is broken or could not be checked (read the 'broken' and 'unreachable' counts instead)",
     )
     p.add_argument("--output", type=Path, help="also write the JSON report to this file")
     p.add_argument(
