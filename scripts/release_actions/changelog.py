@@ -29,42 +29,80 @@ from packaging.version import InvalidVersion, Version
 
 from .errors import ChangelogError, InputError
 
+# The names looked for, in this order (any letter case): NEWS.* is towncrier's default.
 CANDIDATES = (
     "CHANGES.rst",
     "CHANGES.md",
     "CHANGELOG.rst",
     "CHANGELOG.md",
+    "NEWS.rst",
+    "NEWS.md",
     "HISTORY.rst",
     "HISTORY.md",
     "CHANGES.txt",
     "CHANGELOG.txt",
+    "NEWS.txt",
     "HISTORY.txt",
     "CHANGES",
     "CHANGELOG",
+    "NEWS",
     "HISTORY",
 )
+# Looked in after the project's root, for projects that keep the change log with the docs.
+DOC_FOLDERS = ("docs", "doc")
 DEFAULT_SERVER = "https://github.com"
+FIX_NO_CHANGELOG = (
+    "Pass the change log's path, or add a CHANGES.rst or CHANGES.md with a section per version."
+)
+
+
+class MissingNotesError(ChangelogError):
+    """No change log, or no section for the version: the release page can fall back."""
+
+    def __init__(self, cause: str, fix: str, *, missing: str) -> None:
+        super().__init__(cause, fix)
+        self.missing = missing  # "changelog" or "section"
+
 
 # -- finding -------------------------------------------------------------------
 
 
-def find_changelog(directory: Path) -> Path:
-    """The project's change log: the first of CANDIDATES (any letter case) in ``directory``."""
+def _first_candidate(directory: Path) -> Path | None:
     try:
         present = {p.name.lower(): p for p in directory.iterdir() if p.is_file()}
+    except FileNotFoundError:
+        return None
+    for name in CANDIDATES:
+        found = present.get(name.lower())
+        if found is not None:
+            return found
+    return None
+
+
+def looked_for(directory: Path) -> str:
+    """Exactly what find_changelog looks for, in words."""
+    folders = " and ".join(f"{f}/" for f in DOC_FOLDERS)
+    return f"{', '.join(CANDIDATES)} in '{directory}', then in its {folders}"
+
+
+def find_changelog(directory: Path, fix: str = FIX_NO_CHANGELOG) -> Path:
+    """The project's change log: the first of CANDIDATES (any letter case) in ``directory``,
+    else in one of its DOC_FOLDERS. ``fix`` says how the caller's user passes a path."""
+    try:
+        found = _first_candidate(directory)
+        for folder in DOC_FOLDERS:
+            if found is None and (directory / folder).is_dir():
+                found = _first_candidate(directory / folder)
     except OSError as exc:
         raise InputError(
             f"Cannot read the directory '{directory}': {exc.strerror}.",
             "Run the command from the project's root or pass the change log's path.",
         ) from None
-    for name in CANDIDATES:
-        found = present.get(name.lower())
-        if found is not None:
-            return found
-    raise ChangelogError(
-        f"No change log in '{directory}' (looked for {', '.join(CANDIDATES[:6])} and HISTORY.*).",
-        "Pass the change log's path, or add a CHANGES.rst or CHANGES.md with a section per version.",
-    )
+    if found is None:
+        raise MissingNotesError(
+            f"No change log found (looked for {looked_for(directory)}).", fix, missing="changelog"
+        )
+    return found
 
 
 # -- sections ------------------------------------------------------------------
@@ -78,7 +116,7 @@ _VERSION_TITLE = re.compile(
 # towncrier's "{name} {version} ({date})"
 _NAMED_TITLE = re.compile(rf"^[A-Za-z][\w.-]*\s+{_VERSION}(?:\s*\(.*\))?$", re.IGNORECASE)
 _UNRELEASED_TITLE = re.compile(
-    r"^\[?(?:unreleased|upcoming|in development|next)\]?\s*$", re.IGNORECASE
+    r"^\[?(?:unreleased|upcoming|in development|development|dev|next)\]?\s*$", re.IGNORECASE
 )
 _UNRELEASED = re.compile(
     r"\b(?:unreleased|not yet released|in development|tbd|tba)\b", re.IGNORECASE
@@ -129,6 +167,35 @@ class Changelog:
                 return s
         return None
 
+    def section_for(self, version: str | Version) -> tuple[Section | None, str]:
+        """The section that describes ``version``, and how it was chosen ("" when exact).
+
+        A development or local version (``3.2.0.dev0``, ``0.1.dev1+g1a2b3c4`` from
+        setuptools-scm or hatch-vcs) is never released as it is: its notes are those of
+        the version it leads to (``3.2.0``) while that is not marked released, else the
+        topmost section still marked unreleased ("Unreleased", "Version 3.2.0 /
+        Unreleased"). A released section of the base version is never taken: a shallow
+        checkout guesses ``0.1.dev1`` whatever the project's real version is.
+        """
+        exact = self.section(version)
+        wanted = version if isinstance(version, Version) else _as_version(str(version))
+        if exact is not None or wanted is None:
+            return exact, ""
+        if wanted.local is not None and not wanted.is_devrelease:
+            public = self.section(wanted.public)
+            return public, f"the section for {wanted.public}" if public else ""
+        if not wanted.is_devrelease:
+            return None, ""
+        candidates = [wanted.public.split(".dev")[0], wanted.base_version]
+        for candidate in dict.fromkeys(candidates):
+            found = self.section(candidate)
+            if found is not None and found.released is not True:
+                return found, f"the section for {found.version}"
+        unreleased = next((s for s in self.sections if s.released is False), None)
+        if unreleased is not None:
+            return unreleased, f"the section '{_plain_title(unreleased.title)}'"
+        return None, ""
+
 
 @dataclass(frozen=True)
 class Notes:
@@ -140,6 +207,7 @@ class Notes:
     date: str | None
     markdown: str
     source: Path
+    chosen: str = ""  # how a dev or local version's section was chosen; "" when exact
 
 
 def _as_version(text: str) -> Version | None:
@@ -329,19 +397,24 @@ def extract(
 ) -> Notes:
     """The notes of ``version`` from the change log at ``path``, as GitHub Markdown."""
     log = read_changelog(path)
-    section = log.section(version)
+    section, chosen = log.section_for(version)
     if section is None:
         found = log.versions()
         shown = ", ".join(found[:12]) + (f" and {len(found) - 12} more" if len(found) > 12 else "")
-        raise ChangelogError(
+        wanted = _as_version(str(version))
+        dev = wanted is not None and (wanted.is_devrelease or wanted.local is not None)
+        raise MissingNotesError(
             f"{path.name} has no section for version {version}"
+            + (f" (nor for {wanted.base_version}, nor one marked unreleased)" if dev and wanted else "")
             + (
                 f"; it has sections for {shown}."
                 if found
                 else "; it has no version sections at all."
             ),
             "Add a section for the version (a heading such as 'Version "
-            f"{version}' or '## {version}') before releasing it.",
+            f"{wanted.base_version if dev and wanted else version}' or "
+            f"'## {wanted.base_version if dev and wanted else version}') before releasing it.",
+            missing="section",
         )
     if log.kind == "rst":
         markdown = rst_to_markdown(
@@ -349,7 +422,9 @@ def extract(
         )
     else:
         markdown = _md_body(section.body, log.md_definitions)
-    return Notes(section.version, section.title, section.released, section.date, markdown, path)
+    return Notes(
+        section.version, section.title, section.released, section.date, markdown, path, chosen
+    )
 
 
 # -- Markdown sections ------------------------------------------------------------
@@ -624,6 +699,26 @@ _CODE_ROLES = {
     "makevar", "any",
 }  # fmt: skip
 _CALLABLE_ROLES = {"func", "meth"}
+_LINK_ROLES = {"issue", "pr", "ghsa", "user", "commit", "cve", "cwe", "pep", "rfc"}
+
+
+def _xref_title(target: str, *, callable_: bool) -> str:
+    """What Sphinx shows for a cross reference without an explicit title.
+
+    ``!`` turns the link off and shows the rest as written; otherwise a leading dot
+    only changes where the target is looked up, so it is not shown, and ``~`` shows
+    the last component alone (``~.Flask.run`` shows ``run``). Functions and methods
+    get ``()``.
+    """
+    if target.startswith("!"):
+        shown = target[1:]
+    else:
+        shown = target.lstrip(".")
+        if shown.startswith("~"):
+            shown = shown[1:].rsplit(".", 1)[-1]
+    if callable_:
+        shown = shown.removesuffix("()") + "()"
+    return shown
 
 
 def _ref_key(name: str) -> str:
@@ -684,20 +779,18 @@ class _Inline:
         name = name.lower()
         short = name.split(":")[-1]
         text = " ".join(text.split())
-        if short in ("issue", "pr", "ghsa", "user", "commit", "cve", "cwe", "pep", "rfc"):
+        if short in _LINK_ROLES:
+            # sphinx-issues' roles take a comma-separated list ("1, 2"), but an explicit
+            # title is one link whatever it holds; Sphinx's own :pep: and :rfc: never split.
+            if short in ("pep", "rfc") or _split_title(text)[0] is not None:
+                return self._link_role(short, text)
             parts = [p.strip() for p in text.split(",") if p.strip()]
-            links = [self._link_role(short, p) for p in parts]
-            return ", ".join(links)
+            return ", ".join(self._link_role(short, p) for p in parts)
         title, target = _split_title(text)
         if name.startswith("py:") or name in _CODE_ROLES:
             if title is not None:
                 return code_span(title)
-            shown = target.lstrip("!")
-            if shown.startswith("~"):
-                shown = shown[1:].rsplit(".", 1)[-1]
-            if short in _CALLABLE_ROLES and not shown.endswith(")"):
-                shown += "()"
-            return code_span(shown)
+            return code_span(_xref_title(target, callable_=short in _CALLABLE_ROLES))
         # A role we do not know: its text, never the raw markup.
         shown = title if title is not None else target.lstrip("~!")
         return _escape_text(shown)

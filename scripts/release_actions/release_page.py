@@ -36,6 +36,7 @@ from typing import Any
 
 import requests
 from github import Auth, Github, GithubException
+from github.GithubObject import NotSet
 from github.GithubException import RateLimitExceededExceedsMaxWait, RateLimitExceededException
 from github.GithubRetry import GithubRetry
 from github.GitRelease import GitRelease
@@ -135,6 +136,11 @@ class Request:
     files: Sequence[Subject] = ()
     overwrite: bool = False
     close_milestone: bool = False
+    # No notes of our own: ask GitHub to generate them (kept if the release already has a body).
+    generate_notes: bool = False
+    target_commitish: str = ""  # where the tag will point, for generating notes before it exists
+    # Replace differing assets on a draft (a rehearsal's own draft), never on a published release.
+    overwrite_drafts: bool = False
 
 
 @dataclass(frozen=True)
@@ -160,6 +166,7 @@ class Result:
     assets: dict[str, str] = field(default_factory=dict)  # name → uploaded|unchanged|replaced
     deleted_duplicates: list[int] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes_source: str = "given"  # given | generated (by GitHub) | kept (the release's own body)
 
 
 # -- messages ---------------------------------------------------------------------------
@@ -571,7 +578,6 @@ def _make_release(client: Client, request: Request, log: Log) -> Result:
         if milestone is not None
         else None
     )
-    body = compose_body(request.notes, info)
     result_warnings: list[str] = []
     if info is None:
         result_warnings.append(
@@ -580,6 +586,23 @@ def _make_release(client: Client, request: Request, log: Log) -> Result:
         )
 
     release: GitRelease | None = canonical(existing) if existing else None
+    notes_source = "given"
+    notes = request.notes
+    if request.generate_notes:
+        if release is not None and (release.body or "").strip():
+            # An earlier run generated them, or a maintainer edited the draft: keep that.
+            notes_source = "kept"
+        else:
+            notes_source = "generated"
+            notes, problem = _generated_notes(repo, request, repo_name)
+            if problem:
+                result_warnings.append(problem)
+    if notes_source == "kept" and release is not None:
+        body = release.body or ""
+    else:
+        body = compose_body(notes, info)
+    if request.overwrite_drafts and release is not None and release.draft:
+        request = replace(request, overwrite=True)
     created = False
     deleted: list[int] = []
     plan: tuple[list[Subject], list[tuple[Subject, GitReleaseAsset]], list[str]] | None = None
@@ -688,7 +711,25 @@ def _make_release(client: Client, request: Request, log: Log) -> Result:
         assets={s.name: outcome.get(s.name, "unchanged") for s in request.files},
         deleted_duplicates=deleted,
         warnings=result_warnings,
+        notes_source=notes_source,
     )
+
+
+def _generated_notes(repo: Repository, request: Request, repo_name: str) -> tuple[str, str]:
+    """GitHub's generated notes for the tag, and a warning when GitHub could not make them."""
+    target = request.target_commitish or NotSet
+    try:
+        generated = repo.generate_release_notes(request.tag, target_commitish=target)
+    except GithubException as exc:
+        if exc.status in (404, 422):
+            return "", (
+                f"GitHub could not generate notes for {request.tag} ({_message(exc)}); "
+                "the release has no notes: write them on the release page."
+            )
+        raise _wrap(exc, "generating the release notes", repo_name) from None
+    except requests.RequestException as exc:
+        raise _wrap(exc, "generating the release notes", repo_name) from None
+    return generated.body or "", ""
 
 
 def _create(
@@ -747,7 +788,11 @@ def render_preview(request: Request, repo: str | None) -> str:
         "The milestone link is added when the page is made on GitHub (it needs the API).",
         "",
     ]
-    lines += [request.notes.strip() or "_No release notes._", ""]
+    if request.generate_notes:
+        notes = "_No notes in the change log: GitHub's generated notes go here when the page is made on GitHub._"
+    else:
+        notes = request.notes.strip() or "_No release notes._"
+    lines += [notes, ""]
     if request.files:
         lines += ["## Assets", "", "| File | Size | SHA-256 |", "| --- | --- | --- |"]
         lines += [f"| `{s.name}` | {s.size} | `{s.sha256}` |" for s in request.files]

@@ -20,6 +20,9 @@ follows GitHub's documented behaviour where a release depends on it:
   release.``, assets cannot be changed or deleted, the tag cannot move; title,
   notes and prerelease stay editable.
 - pagination with ``per_page``/``page`` and ``Link`` headers.
+- ``POST …/releases/generate-notes`` answers ``{"name", "body"}`` (the "Full
+  Changelog" link GitHub writes when no pull requests are listed); an unknown
+  tag without ``target_commitish`` → 404.
 - ``fail_uploads = N`` answers the next N uploads with 502 (optionally leaving
   a half-made asset in state ``starter``, as GitHub can).
 - ``rate_limit_next = N`` answers the next N API requests as GitHub's secondary
@@ -159,6 +162,7 @@ class FakeGitHub:
         self.rate_limit_retry_after = 1
         self.fail_uploads_leave_starter = False
         self.null_digests = False
+        self.generated_notes: list[dict[str, Any]] = []  # request bodies of generate-notes
         # When set, every POST …/releases waits here first: two racing runs
         # both list releases before either creates one.
         self.create_barrier: threading.Barrier | None = None
@@ -564,6 +568,37 @@ class _Handler(BaseHTTPRequestHandler):
             repo.releases.append(release)
             self._send(201, self.owner.release_json(repo, release))
 
+    def generate_notes(self, body: bytes, owner: str, name: str) -> None:
+        """``POST …/releases/generate-notes``: a name and Markdown body, saved nowhere.
+
+        Needs write access (contents: write). ``tag_name`` is required; a tag that does
+        not exist needs ``target_commitish``, else 404 (the only error status GitHub
+        documents here). Without merged pull requests to list, GitHub's body is the
+        "Full Changelog" link: a compare from the previous tag, or the commits of the tag.
+        """
+        repo, _ = self._repo(owner, name, write=True)
+        data = self._json(body)
+        tag = data.get("tag_name")
+        if not isinstance(tag, str) or not tag:
+            raise _validation("Release", "missing_field", "tag_name")
+        for key in ("target_commitish", "previous_tag_name", "configuration_file_path"):
+            if key in data and not isinstance(data[key], str):
+                raise _validation("Release", "invalid", key)
+        with self.owner.lock:
+            if tag not in repo.tags and not data.get("target_commitish"):
+                raise ApiError(404, "Not Found")
+            previous = data.get("previous_tag_name")
+            if previous is None:
+                names = list(repo.tags)
+                older = names[: names.index(tag)] if tag in names else names
+                previous = older[-1] if older else None
+            elif previous not in repo.tags:
+                raise ApiError(404, "Not Found")
+            self.owner.generated_notes.append(data)
+            html = f"{self.owner.url}/{repo.full_name}"
+            link = f"{html}/compare/{previous}...{tag}" if previous else f"{html}/commits/{tag}"
+            self._send(200, {"name": tag, "body": f"**Full Changelog**: {link}"})
+
     def _publish(self, repo: Repo, release: Release) -> None:
         release.draft = False
         release.published_at = _now()
@@ -770,6 +805,7 @@ _ROUTES: list[tuple[str, str, Any]] = [
     ("GET", _API + _REPO + "/tags", _Handler.list_tags),
     ("GET", _API + _REPO + "/releases", _Handler.list_releases),
     ("POST", _API + _REPO + "/releases", _Handler.create_release),
+    ("POST", _API + _REPO + "/releases/generate-notes", _Handler.generate_notes),
     ("GET", _API + _REPO + "/releases/latest", _Handler.get_latest_release),
     ("GET", _API + _REPO + "/releases/tags/(?P<tag>.+)", _Handler.get_release_by_tag),
     ("GET", _API + _REPO + r"/releases/assets/(?P<asset_id>\d+)", _Handler.get_asset),
