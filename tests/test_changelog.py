@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from release_actions.changelog import extract, find_changelog, read_changelog, rst_to_markdown
+from release_actions.changelog import (
+    CANDIDATES,
+    MissingNotesError,
+    extract,
+    find_changelog,
+    read_changelog,
+    rst_to_markdown,
+)
 from release_actions.errors import ChangelogError
 from support.cli import run_cli
 
@@ -119,12 +126,151 @@ def test_missing_version_names_the_versions_found() -> None:
 
 
 def test_finding_the_change_log(tmp_path: Path) -> None:
-    with pytest.raises(ChangelogError, match="No change log in"):
+    with pytest.raises(ChangelogError, match="No change log found"):
         find_changelog(tmp_path)
     (tmp_path / "HISTORY.rst").write_text("x")
     assert find_changelog(tmp_path).name == "HISTORY.rst"
+    (tmp_path / "NEWS.rst").write_text("x")
+    assert find_changelog(tmp_path).name == "NEWS.rst"  # towncrier's default
     (tmp_path / "changes.md").write_text("x")
     assert find_changelog(tmp_path).name == "changes.md"
+
+
+@pytest.mark.parametrize("name", CANDIDATES)
+def test_every_name_in_the_message_is_found(tmp_path: Path, name: str) -> None:
+    with pytest.raises(MissingNotesError) as info:
+        find_changelog(tmp_path)
+    listed = re.search(r"looked for (.*) in '", info.value.cause)
+    assert listed is not None
+    # The message lists exactly the names looked for, in order.
+    assert listed.group(1).split(", ") == list(CANDIDATES)
+    assert "then in its docs/ and doc/" in info.value.cause
+    (tmp_path / name.lower()).write_text("x")
+    assert find_changelog(tmp_path).name == name.lower()
+
+
+def test_change_log_beside_the_docs(tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "changelog.rst").write_text("x")
+    (tmp_path / "doc").mkdir()
+    (tmp_path / "doc" / "news.md").write_text("x")
+    assert find_changelog(tmp_path) == tmp_path / "docs" / "changelog.rst"
+    (tmp_path / "CHANGES.md").write_text("x")
+    assert find_changelog(tmp_path) == tmp_path / "CHANGES.md"  # the root comes first
+
+
+def test_the_fix_names_how_the_caller_passes_a_path(tmp_path: Path) -> None:
+    with pytest.raises(MissingNotesError) as info:
+        find_changelog(tmp_path, "Pass --changelog PATH.")
+    assert info.value.fix == "Pass --changelog PATH."
+    assert info.value.missing == "changelog"
+
+
+# -- development and local versions ------------------------------------------------
+
+DEV_LOG = """\
+Version 3.2.0
+-------------
+
+Unreleased
+
+-   Brew faster.
+
+Version 3.1.3
+-------------
+
+Released 2026-02-18
+
+-   Fix the lid.
+
+Version 0.1
+-----------
+
+Released 2010-04-16
+
+-   First public preview.
+"""
+
+
+@pytest.mark.parametrize(
+    ("version", "section", "chosen"),
+    [
+        ("3.2.0.dev0", "3.2.0", "the section for 3.2.0"),  # a static dev version
+        ("3.2.0.dev4+g1a2b3c4", "3.2.0", "the section for 3.2.0"),  # hatch-vcs / setuptools-scm
+        # setuptools-scm's guess after 3.1.3 is 3.1.4.dev…: the unreleased section is the one
+        ("3.1.4.dev2+g1a2b3c4.d20261201", "3.2.0", "the section 'Version 3.2.0'"),
+        # a shallow checkout knows no tag: never the ancient, released 0.1
+        ("0.1.dev1+g1a2b3c4", "3.2.0", "the section 'Version 3.2.0'"),
+        ("3.1.3+ubuntu1", "3.1.3", "the section for 3.1.3"),  # a local version of a release
+        ("3.1.3", "3.1.3", ""),
+    ],
+)
+def test_dev_and_local_versions_take_the_coming_section(
+    tmp_path: Path, version: str, section: str, chosen: str
+) -> None:
+    path = tmp_path / "CHANGES.rst"
+    path.write_text(DEV_LOG)
+    notes = extract(path, version)
+    assert notes.version == section
+    assert notes.chosen == chosen
+
+
+def test_unreleased_and_dev_headings_serve_dev_versions(tmp_path: Path) -> None:
+    # requests' HISTORY.md keeps its coming changes under "dev"; Keep a Changelog under [Unreleased].
+    path = tmp_path / "HISTORY.md"
+    path.write_text("Release History\n===============\n\ndev\n---\n\n- Soon.\n\n"
+                    "2.32.3 (2024-05-29)\n-------------------\n\n- Fixed.\n")  # fmt: skip
+    assert extract(path, "2.32.4.dev0").markdown == "- Soon.\n"
+    notes = extract(LOGS / "keepachangelog.md", "1.3.0.dev1")
+    assert notes.version == ""
+    assert notes.released is False
+
+
+def test_a_dev_version_without_any_coming_section(tmp_path: Path) -> None:
+    path = tmp_path / "CHANGES.md"
+    path.write_text("# Changes\n\n## 1.2.3 - 2026-11-20\n\n- Fixed.\n")
+    with pytest.raises(MissingNotesError) as info:
+        extract(path, "1.2.4.dev1+g1a2b3c4")
+    assert info.value.cause == (
+        "CHANGES.md has no section for version 1.2.4.dev1+g1a2b3c4 (nor for 1.2.4, nor one "
+        "marked unreleased); it has sections for 1.2.3."
+    )
+    assert "'## 1.2.4'" in info.value.fix
+    assert info.value.missing == "section"
+
+
+# -- Sphinx roles as Sphinx renders them ----------------------------------------------
+
+
+def test_role_titles_with_commas_stay_whole() -> None:
+    md = rst_to_markdown(
+        "See :rfc:`RFC 3986, §4.4 <3986#section-4.4>` and :pep:`PEP 440, local versions <440#local-version-identifiers>`. "
+        ":issue:`the lid, again <42>` :issue:`1, 2`",
+        repo="o/r",
+    )
+    assert md == (
+        "See [RFC 3986, §4.4](https://datatracker.ietf.org/doc/html/rfc3986#section-4.4) and "
+        "[PEP 440, local versions](https://peps.python.org/pep-0440/#local-version-identifiers). "
+        "[the lid, again](https://github.com/o/r/issues/42) "
+        "[#1](https://github.com/o/r/issues/1), [#2](https://github.com/o/r/issues/2)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [
+        (":class:`~flask.Flask`", "`Flask`"),
+        (":class:`.Flask`", "`Flask`"),  # a leading dot only changes the lookup
+        (":meth:`.Flask.run`", "`Flask.run()`"),
+        (":meth:`~.Flask.run`", "`run()`"),
+        (":py:func:`~flask.json.dumps`", "`dumps()`"),
+        (":func:`!removed.helper`", "`removed.helper()`"),  # ! only turns the link off
+        (":func:`helper()`", "`helper()`"),
+        (":attr:`Flask.config <flask.Flask.config>`", "`Flask.config`"),
+    ],
+)
+def test_cross_reference_titles(role: str, shown: str) -> None:
+    assert rst_to_markdown(role) == shown + "\n"
 
 
 # -- the notes command ---------------------------------------------------------------
@@ -186,6 +332,54 @@ def test_notes_rejects_a_bad_repo_and_version(
     assert "'banana' is not a release tag" in bad.err
 
 
+def test_notes_for_a_development_version(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "CHANGES.rst").write_text(DEV_LOG)
+    monkeypatch.chdir(tmp_path)
+    # What the check template runs on a pull request of a setuptools-scm project.
+    result = run_cli(["notes", "--version", "3.1.4.dev2+g1a2b3c4"], capsys, tmp_path)
+    assert result.code == 0, result.text
+    assert result.outputs["notes"] == "- Brew faster.\n"
+    assert (
+        "3.1.4.dev2+g1a2b3c4 is a development version: using the section 'Version 3.2.0' of CHANGES.rst"
+        in result.err
+    )
+    assert "::warning" not in result.out  # a dev version is expected to be unreleased
+
+
+def test_notes_for_a_development_version_without_a_section_warns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "NEWS.rst").write_text(
+        ".. towncrier release notes start\n\n1.2.3 (2026-11-20)\n==================\n\n- Fixed.\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(["notes", "--version", "1.2.4.dev0", "--output", "n.md"], capsys, tmp_path)
+    assert result.code == 0, result.text
+    assert (
+        "::warning title=No change log section yet::NEWS.rst has no section for version 1.2.4.dev0"
+        in result.out
+    )
+    assert result.outputs["notes"] == ""
+    assert (tmp_path / "n.md").read_text() == ""
+    # A release version without its section is still a failed check.
+    failed = run_cli(["notes", "--version", "1.2.4", "--output", "m.md"], capsys, tmp_path)
+    assert failed.code == 1
+    assert "::error title=Change log problem::NEWS.rst has no section for version 1.2.4" in failed.out
+    assert not (tmp_path / "m.md").exists()
+
+
+def test_notes_without_a_change_log_names_its_argument(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(["notes", "--version", "1.2.4.dev0"], capsys, tmp_path, on_runner=False)
+    assert result.code == 1
+    assert "No change log found (looked for CHANGES.rst, CHANGES.md," in result.err
+    assert "Pass the change log's path as the CHANGELOG argument" in result.err
+
+
 # -- real change logs from sdists on the package index ------------------------------------
 
 REAL = {
@@ -197,6 +391,9 @@ REAL = {
                      "Version 8.1.7"),
     "packaging==25.0": ("CHANGELOG.rst", "24.2", "- PEP 639: Implement License-Expression", "25.0"),
     "attrs==25.3.0": ("CHANGELOG.md", "24.3.0", "### Backwards-incompatible Changes", "25.1.0"),
+    # towncrier's default NEWS.rst, and requests' HISTORY.md with its "dev" section on top
+    "pip==25.0": ("NEWS.rst", "25.0", "- Deprecate the `no-python-version-warning` flag", "Upgrade CacheControl to 0.14.0"),
+    "requests==2.32.3": ("HISTORY.md", "2.32.3", "custom SSLContexts in sub-classes", "get_connection_with_tls_context"),
 }  # fmt: skip
 
 
@@ -226,7 +423,9 @@ def test_real_change_logs(sdists: Path, spec: str) -> None:
     root = next(p for p in sdists.iterdir() if p.is_dir() and p.name.lower() == f"{name}-{version}")
     path = find_changelog(root)
     assert path.name == filename
-    repo = {"flask": "pallets/flask", "click": "pallets/click"}.get(name, f"pypa/{name}")
+    repo = {"flask": "pallets/flask", "click": "pallets/click", "requests": "psf/requests"}.get(
+        name, f"pypa/{name}"
+    )
     notes = extract(path, wanted, repo=repo)
     assert present in notes.markdown
     assert absent not in notes.markdown
