@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -183,23 +186,65 @@ def test_dirty_tree_is_refused_then_allowed(checkout: Path, capsys, tmp_path) ->
     assert "EXTRA = 1" in zipfile.ZipFile(wheel).read("flit_demo/__init__.py").decode()
 
 
-def test_missing_changelog_section_stops_before_anything_is_published(
+def _commit(root: Path, message: str, tag: str | None = "v1.2.3") -> None:
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", message)
+    if tag:
+        git(root, "tag", "-f", tag)
+
+
+def test_missing_changelog_section_is_a_warning_and_the_page_says_so(
     checkout: Path, capsys, tmp_path
 ) -> None:
     (checkout / "CHANGES.md").write_text("# Changes\n\n## 1.2.2 - 2026-10-01\n\n- First release.\n")
-    git(checkout, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-am", "drop notes")
-    git(checkout, "tag", "-f", "v1.2.3")
+    _commit(checkout, "drop notes")
     result = _run([], capsys, tmp_path)
-    assert result.code == 1
+    assert result.code == 0, result.text
     assert (
-        "The rehearsal stopped at 'notes': CHANGES.md has no section for version 1.2.3"
-        in result.err
-    )
-    assert "Add a section for the version" in result.err
+        "notes: CHANGES.md has no section for version 1.2.3; it has sections for 1.2.2. The "
+        "release page would use GitHub's generated notes (pass --require-notes to stop here instead)"
+    ) in result.err
+    assert any(line.startswith("notes") and "warning" in line for line in result.out.splitlines())
+    out = checkout / ".release-rehearsal" / "1.2.3"
+    assert "GitHub's generated notes go here" in (out / "release-page.md").read_text()
+    assert (out / "index").is_dir()  # the release went ahead
+
+
+def test_require_notes_stops_before_anything_is_published(checkout: Path, capsys, tmp_path) -> None:
+    (checkout / "CHANGES.md").unlink()
+    _commit(checkout, "no change log")
+    result = _run(["--require-notes"], capsys, tmp_path)
+    assert result.code == 1
+    assert "The rehearsal stopped at 'notes': No change log found (looked for CHANGES.rst," in result.err
+    # The fix names what run accepts: --changelog, not another command's argument.
+    assert "Pass --changelog PATH, or add a CHANGES.rst" in result.err
+    assert "CHANGELOG argument" not in result.err
     out = checkout / ".release-rehearsal" / "1.2.3"
     assert not (out / "index").exists()  # publish never ran
     assert "| notes | failed |" in (out / "README.md").read_text()
     assert "| publish | not run |" in (out / "README.md").read_text()
+
+
+def test_changelog_option_and_a_change_log_under_docs(checkout: Path, capsys, tmp_path) -> None:
+    (checkout / "docs").mkdir()
+    (checkout / "CHANGES.md").rename(checkout / "docs" / "changelog.md")
+    (checkout / "release-notes.md").write_text("## 1.2.3\n\n- From the named file.\n")
+    _commit(checkout, "move the change log")
+    missing = _run(["--changelog", "NOPE.md"], capsys, tmp_path)
+    assert missing.code == 1
+    assert "--changelog NOPE.md: no such file." in missing.err
+    assert not (checkout / ".release-rehearsal").exists()  # checked before anything started
+    found = _run([], capsys, tmp_path)
+    assert found.code == 0, found.text
+    assert "notes.md (from changelog.md)" in found.out
+    assert "Fix the greeting for empty names" in (
+        checkout / ".release-rehearsal" / "1.2.3" / "notes.md"
+    ).read_text()
+    named = _run(["--changelog", "release-notes.md"], capsys, tmp_path)
+    assert named.code == 0, named.text
+    assert (checkout / ".release-rehearsal" / "1.2.3" / "notes.md").read_text() == (
+        "- From the named file.\n"
+    )
 
 
 def test_unreleased_section_is_a_warning(checkout: Path, capsys, tmp_path) -> None:
@@ -287,3 +332,93 @@ def test_repository_url_publishes_to_a_real_index(checkout: Path, capsys, tmp_pa
         assert "2 already there" in again.out
     assert server.password not in result.text + again.text
     assert not (checkout / ".release-rehearsal" / "1.2.3" / "index").exists()
+
+
+def test_rehearsal_files_get_the_usual_modes(checkout: Path, capsys, tmp_path) -> None:
+    old = os.umask(0o022)
+    try:
+        assert _run([], capsys, tmp_path).code == 0
+    finally:
+        os.umask(old)
+    out = checkout / ".release-rehearsal" / "1.2.3"
+    for name in ("README.md", "SHA256SUMS", "notes.md", "release-page.md",
+                 "provenance/multiple.intoto.jsonl", "index/simple/index.html",
+                 "index/simple/flit-demo/index.html"):  # fmt: skip
+        assert stat.S_IMODE((out / name).stat().st_mode) == 0o644, name
+    os.umask(0o077)
+    try:
+        assert _run([], capsys, tmp_path).code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((out / "SHA256SUMS").stat().st_mode) == 0o600
+
+
+def test_a_checkout_git_refuses_to_read(checkout: Path, capsys, tmp_path, monkeypatch) -> None:
+    if os.geteuid() == 0:  # as root: really hand the checkout to another user
+        for path in [checkout, *checkout.rglob("*")]:
+            os.lchown(path, 65534, 65534)
+    else:  # git's own switch for the same check
+        monkeypatch.setenv("GIT_TEST_ASSUME_DIFFERENT_OWNER", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "empty-gitconfig"))
+    result = _run([], capsys, tmp_path)
+    assert result.code == 1
+    assert (
+        f"git refuses to read the checkout at {checkout.resolve()}: it belongs to another user "
+        "(git calls this 'dubious ownership')."
+    ) in result.err
+    assert f"git config --global --add safe.directory {checkout.resolve()}" in result.err
+    assert "No git tag" not in result.err
+    assert not (checkout / ".release-rehearsal").exists()
+
+
+def test_try_it_installs_a_project_with_dependencies(tmp_path: Path, capsys, monkeypatch) -> None:
+    root = _checkout(tmp_path)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('license = "BSD-3-Clause"', 'license = "BSD-3-Clause"\ndependencies = ["packaging>=24"]')
+    )
+    _commit(root, "depend on packaging")
+    monkeypatch.chdir(root)
+    result = _run([], capsys, tmp_path)
+    assert result.code == 0, result.text
+    [line] = [line for line in result.out.splitlines() if line.startswith("Try it: ")]
+    assert line == "Try it: pip install --find-links .release-rehearsal/1.2.3/dist flit-demo==1.2.3"
+    command = shlex.split(line.removeprefix("Try it: "))
+    assert command[:2] == ["pip", "install"]
+    target = tmp_path / "installed"
+    pip = subprocess.run(
+        [sys.executable, "-m", *command, "--quiet", "--no-cache-dir", "--target", str(target)],
+        capture_output=True, text=True, check=False, cwd=root,
+    )  # fmt: skip
+    assert pip.returncode == 0, pip.stderr
+    assert (target / "flit_demo" / "__init__.py").is_file()
+    assert (target / "packaging" / "version.py").is_file()  # the dependency came from the index
+
+
+def test_github_option_never_touches_a_published_release(checkout: Path, capsys, tmp_path) -> None:
+    with FakeGitHub({TOKEN: "write"}) as fake:
+        fake.add_repo("octo/demo")
+        released = fake.add_release("octo/demo", "v1.2.3", body="What people read.")
+        env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": fake.api_url, "RA_GITHUB_WRITE_INTERVAL": "0"}
+        result = _run(["--github"], capsys, tmp_path, env=env)
+        assert result.code == 1
+        assert "v1.2.3 is already released on GitHub" in result.err
+        assert "Rehearse another --tag, or leave out --github." in result.err
+        assert released.body == "What people read."
+        assert [r for r in fake.requests if r[0] != "GET"] == []
+    assert not (checkout / ".release-rehearsal" / "1.2.3" / "index").exists()
+
+
+def test_github_option_twice_replaces_its_own_draft_files(checkout: Path, capsys, tmp_path) -> None:
+    with FakeGitHub({TOKEN: "write"}) as fake:
+        fake.add_repo("octo/demo")
+        env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": fake.api_url, "RA_GITHUB_WRITE_INTERVAL": "0"}
+        assert _run(["--github"], capsys, tmp_path, env=env).code == 0
+        [release] = fake.repo("octo/demo").releases
+        # The second rehearsal signs with a new key: the provenance differs from the draft's.
+        again = _run(["--github"], capsys, tmp_path, env=env)
+        assert again.code == 0, again.text
+        assert len(fake.repo("octo/demo").releases) == 1
+        provenance = (checkout / ".release-rehearsal" / "1.2.3" / "provenance" / "multiple.intoto.jsonl")
+        assert release.asset("multiple.intoto.jsonl").data == provenance.read_bytes()
+        assert release.draft

@@ -13,6 +13,7 @@ from, and the release page is rendered to Markdown.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -43,6 +44,8 @@ class Options:
     signer: str = "key"
     github: bool = False
     allow_dirty: bool = False
+    changelog: Path | None = None
+    require_notes: bool = False
 
 
 @dataclass
@@ -69,6 +72,8 @@ class Rehearsal:
     repo: str = ""  # OWNER/REPO of the GitHub origin, if any
     public_key: bytes | None = None
     notes: str = ""
+    generate_notes: bool = False  # no notes in the change log: the page would use GitHub's
+    sha: str = ""  # the commit rehearsed
     index_url: str = ""
     release_url: str = ""
 
@@ -103,6 +108,30 @@ def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["git", "-C", str(project), *args], capture_output=True, text=True, check=False
     )
+
+
+FIX_CHANGELOG = (
+    "Pass --changelog PATH, or add a CHANGES.rst or CHANGES.md with a section per version."
+)
+
+
+def check_git_access(project: Path) -> None:
+    """Fail when git refuses to read the checkout, instead of rehearsing it as a plain folder.
+
+    Since 2.35.2 git will not read a repository another user owns ("dubious
+    ownership"): a checkout mounted into a container, or one made by another
+    account. Every git command then fails, which would look like "no tag" or
+    "not a git checkout" and leave the provenance without its repository.
+    """
+    result = _git(project, "rev-parse", "--show-toplevel")
+    if result.returncode != 0 and "dubious ownership" in result.stderr:
+        where = re.search(r"repository at '([^']+)'", result.stderr)
+        top = where.group(1) if where else str(project.resolve())
+        raise InputError(
+            f"git refuses to read the checkout at {top}: it belongs to another user "
+            "(git calls this 'dubious ownership').",
+            f"If you trust it, run 'git config --global --add safe.directory {top}', then rehearse again.",
+        )
 
 
 def resolve_tag(project: Path, tag: str | None) -> str:
@@ -173,6 +202,11 @@ def rehearse(
 
     project = options.project
     check_project(project)
+    if options.changelog is not None and not options.changelog.is_file():
+        raise InputError(
+            f"--changelog {options.changelog}: no such file.", "Pass the change log's path."
+        )
+    check_git_access(project)
     tag = resolve_tag(project, options.tag)
     version = version_from_tag(tag)
     out_dir = (options.out_dir or project / DEFAULT_DIR / str(version)).absolute()
@@ -194,7 +228,7 @@ def rehearse(
         ("verify", lambda: _verify(run, options.signer)),
         # Publishing cannot be undone, so it comes last: notes and the (draft)
         # release page fail cheaply first, as in the release templates.
-        ("notes", lambda: _notes(run, project, env)),
+        ("notes", lambda: _notes(run, project, env, options.changelog, options.require_notes)),
         ("release page", lambda: _release_page(run, options.github, release_remote)),
         ("publish", lambda: _publish(run, options.repository_url, publish_remote, log)),
     ]
@@ -300,6 +334,7 @@ def _attest(run: Rehearsal, project: Path, signer: str) -> tuple[str, str]:
     from .signing import Signed, generate_key, public_pem, sign_with_key, unsigned_envelope
 
     ctx = context_from_git(project, run.tag)
+    run.sha = ctx.sha
     payload = statement_bytes(make_statement(run.files, ctx))
     folder = run.out_dir / "provenance"
     folder.mkdir()
@@ -370,17 +405,31 @@ def _publish(
     )
 
 
-def _notes(run: Rehearsal, project: Path, env: Mapping[str, str]) -> tuple[str, str]:
-    from .changelog import DEFAULT_SERVER, extract, find_changelog
+def _notes(
+    run: Rehearsal, project: Path, env: Mapping[str, str], changelog: Path | None,
+    require_notes: bool,
+) -> tuple[str, str]:  # fmt: skip
+    from .changelog import DEFAULT_SERVER, MissingNotesError, extract, find_changelog
     from .files import write_atomic
 
-    changelog = find_changelog(project)
-    notes = extract(
-        changelog,
-        run.version,
-        repo=run.repo or None,
-        server_url=env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER,
-    )
+    try:
+        changelog = changelog or find_changelog(project, FIX_CHANGELOG)
+        notes = extract(
+            changelog,
+            run.version,
+            repo=run.repo or None,
+            server_url=env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER,
+        )
+    except MissingNotesError as missing:
+        if require_notes:
+            raise
+        # As on GitHub: the release goes ahead with GitHub's generated notes.
+        run.generate_notes = True
+        write_atomic(run.out_dir / "notes.md", b"")
+        return "notes.md (empty)", (
+            f"{missing.cause} The release page would use GitHub's generated notes "
+            "(pass --require-notes to stop here instead)"
+        )
     write_atomic(run.out_dir / "notes.md", notes.markdown.encode())
     run.notes = notes.markdown
     message = ""
@@ -409,6 +458,9 @@ def _release_page(
         draft=True,
         prerelease=is_prerelease(run.version),
         files=[*run.files, *hash_files(sidecars)],
+        generate_notes=run.generate_notes,
+        target_commitish=run.sha,
+        overwrite_drafts=True,  # an earlier rehearsal's draft, with files built then
     )
     write_atomic(
         run.out_dir / "release-page.md", render_preview(request, run.repo or None).encode()

@@ -271,7 +271,7 @@ def _wrap(
         if exc.status == 404:
             return ReleasePageError(
                 f"Repository {repo} was not found while {doing} (404), or the token cannot see it.",
-                "Check --repo (or GITHUB_REPOSITORY) and that the token belongs to that repository.",
+                f"Check that {repo} is the repository meant and that the token belongs to it.",
             )
         if exc.status >= 500 or exc.status == 429:
             return NetworkError(
@@ -541,6 +541,18 @@ def _immutable_error(names: Sequence[str]) -> ReleasePageError:
         "Immutable releases lock their assets when published: publish a new version, or delete this "
         "release (the tag stays reserved) and release again as a draft first.",
     )
+
+
+def published_release(target: Target, tag: str, settings: Settings | None = None) -> str:
+    """The web page of the published release of ``tag``, or "" when it has none."""
+    client = Client(target, settings or Settings())
+    try:
+        found = [r for r in releases_for_tag(client.repo(), tag) if not r.draft]
+    except (GithubException, requests.RequestException) as exc:
+        raise _wrap(exc, "listing the releases", target.repo) from None
+    finally:
+        client.close()
+    return found[0].html_url if found else ""
 
 
 # -- the whole stage ---------------------------------------------------------------------------------

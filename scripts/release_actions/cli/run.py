@@ -37,6 +37,11 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
     p.add_argument(
         "--allow-dirty", action="store_true", help="rehearse a work tree with uncommitted changes"
     )
+    p.add_argument("--changelog", type=Path, metavar="PATH",
+                   help="the change log (default: found in PROJECT_DIR or its docs/ or doc/ folder)")  # fmt: skip
+    p.add_argument("--require-notes", action="store_true",
+                   help="stop when the change log or its section for the version is missing "
+                   "(default: warn, as the release page then uses GitHub's generated notes)")  # fmt: skip
     p.set_defaults(handler=run)
 
 
@@ -46,6 +51,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     options = Options(
         project=args.project_dir, tag=args.tag, out_dir=args.out_dir, repository_url=args.repository_url,
         signer=args.signer, github=args.github, allow_dirty=args.allow_dirty,
+        changelog=args.changelog, require_notes=args.require_notes,
     )  # fmt: skip
     token = runner.env.get("GITHUB_TOKEN", "").strip()
     runner.mask(token)
@@ -62,11 +68,31 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         raise
     _print_rehearsal(run, runner)
     print(f"\nRehearsal of {run.tag} passed: everything is in {rel(run.out_dir)}")
-    if run.index_url.startswith("file:"):
-        print(
-            f"Try it: pip install --index-url {run.index_url} {run.files[0].name.split('-')[0]}=={run.version}"
-        )
+    print(try_it(run))
     return 0
+
+
+def try_it(run: Rehearsal) -> str:
+    """A pip command that installs the rehearsed release as a user would get it.
+
+    The rehearsal's files come from --find-links and the project's dependencies
+    from the index pip is configured with (an index URL alone would offer only
+    the project itself, so any dependency would fail to resolve).
+    """
+    import shlex
+
+    from packaging.utils import parse_sdist_filename, parse_wheel_filename
+
+    first = run.files[0].name
+    name = (
+        parse_wheel_filename(first)[0] if first.endswith(".whl") else parse_sdist_filename(first)[0]
+    )
+    requirement = shlex.quote(f"{name}=={run.version}")
+    if run.index_url.startswith("file:"):
+        where = shlex.quote(rel(run.out_dir / "dist"))
+        return f"Try it: pip install --find-links {where} {requirement}"
+    url = shlex.quote(run.index_url)
+    return f"Try it: pip install --extra-index-url {url} {requirement}"
 
 
 def _print_rehearsal(run: Rehearsal, runner: gha.Runner) -> None:
@@ -106,8 +132,14 @@ def _release_for_rehearsal(runner: gha.Runner, token: str) -> Callable[[Request,
     """Makes the draft release for real (run --github), from the rehearsal's request."""
 
     def create(request: Request, repo: str) -> str:
-        from ..errors import CredentialError
-        from ..release_page import DEFAULT_API_URL, Settings, Target, make_release
+        from ..errors import CredentialError, UsageError
+        from ..release_page import (
+            DEFAULT_API_URL,
+            Settings,
+            Target,
+            make_release,
+            published_release,
+        )
 
         if not token:
             raise CredentialError(
@@ -115,8 +147,14 @@ def _release_for_rehearsal(runner: gha.Runner, token: str) -> Callable[[Request,
                 "Export a token with 'contents: write', or leave out --github.",
             )
         target = Target(runner.env.get("GITHUB_API_URL") or DEFAULT_API_URL, repo, token)
-        return make_release(
-            target, request, settings=Settings.from_env(runner.env), log=runner.info
-        ).html_url
+        settings = Settings.from_env(runner.env)
+        published = published_release(target, request.tag, settings)
+        if published:
+            # A rehearsal makes drafts; it never changes what people already see.
+            raise UsageError(
+                f"{request.tag} is already released on GitHub ({published}); --github only makes drafts.",
+                "Rehearse another --tag, or leave out --github.",
+            )
+        return make_release(target, request, settings=settings, log=runner.info).html_url
 
     return create
