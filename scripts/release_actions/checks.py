@@ -13,6 +13,7 @@ import email.parser
 import io
 import tarfile
 import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -26,9 +27,34 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
-from .errors import DistributionCheckError
+from .errors import DistributionCheckError, UsageError, shown
 
 SDIST_SUFFIX = ".tar.gz"
+
+# Checks a maintainer may skip, each by name and with a reason (build --skip-check):
+# PyPI takes such files, but they are usually a mistake.
+SKIPPABLE = {
+    "long-description": "the PyPI page has a description (metapackages may have none)",
+    "description-content-type": "the description names its format (legacy metadata may not)",
+    "package-inside": "a wheel holds a package or module (a metapackage holds none)",
+    "bytecode": "no compiled bytecode (__pycache__, *.pyc) in a distribution",
+    "platform-tag": "Linux wheels are manylinux or musllinux, as PyPI requires (a private "
+    "index may take others)",
+}
+# What publish leaves to the build (which may have skipped them, with a reason): the
+# files it uploads must still be what PyPI takes (platform tags included).
+CHECKED_AT_BUILD = {
+    name: "checked (or skipped with a reason) when the distributions were built"
+    for name in SKIPPABLE
+    if name != "platform-tag"
+}
+# Checks that always run: PyPI refuses such files, or they are damaged.
+ENFORCED = {
+    "metadata": "valid core metadata, with the name and version of the file name",
+    "readme-renders": "a description PyPI can render",
+    "duplicates": "no entry twice in the archive",
+    "unsafe-paths": "no absolute or '..' paths in the archive",
+}
 
 
 @dataclass
@@ -74,12 +100,7 @@ def read_dist(path: Path) -> DistInfo:
             with tarfile.open(path, "r:gz") as tf:
                 contents = tf.getnames()
                 pkg_info = [n for n in contents if n.count("/") == 1 and n.endswith("/PKG-INFO")]
-                if len(pkg_info) != 1:
-                    raise _fail(
-                        path,
-                        "has no top-level PKG-INFO.",
-                        "Build the sdist with a standard build backend.",
-                    )
+                _check_pkg_info(path, pkg_info)
                 member = tf.extractfile(pkg_info[0])
                 raw = member.read() if member else b""
     except (InvalidWheelFilename, InvalidSdistFilename) as exc:
@@ -109,6 +130,31 @@ def read_dist(path: Path) -> DistInfo:
     return info
 
 
+def _check_pkg_info(path: Path, found: list[str]) -> None:
+    if not found:
+        raise _fail(
+            path,
+            "has no top-level PKG-INFO, so no installer or index can read its metadata.",
+            "Build the sdist with a standard build backend.",
+        )
+    if len(set(found)) == 1 and len(found) > 1:
+        # hatchling with hatch-vcs (or any backend that packs every file it finds) run on
+        # an unpacked sdist packs the old PKG-INFO beside the one it writes.
+        raise _fail(
+            path,
+            f"contains '{found[0]}' {len(found)} times: it was built from an unpacked sdist, "
+            "and the backend packed that sdist's PKG-INFO again beside the one it wrote.",
+            "Build from the project's source tree (the git checkout), not from an unpacked sdist.",
+        )
+    if len(found) > 1:
+        raise _fail(
+            path,
+            f"has {len(found)} top-level PKG-INFO files ({', '.join(found)}); an sdist holds "
+            "one project folder.",
+            "Build the sdist with a standard build backend, from the project's source tree.",
+        )
+
+
 def _dist_info_dir(path: Path, names: list[str]) -> str:
     dirs = {n.split("/", 1)[0] for n in names if n.split("/", 1)[0].endswith(".dist-info")}
     if len(dirs) != 1:
@@ -126,8 +172,9 @@ def preload_renderers() -> None:
     import readme_renderer.rst  # noqa: F401
 
 
-def check_metadata(info: DistInfo) -> None:
+def check_metadata(info: DistInfo, skip: Mapping[str, str] | None = None) -> None:
     """The rules of ``twine check --strict``: valid metadata and a description PyPI renders."""
+    skip = skip or {}
     try:
         Metadata.from_raw(parse_email(info.raw_metadata)[0], validate=True)
     except Exception as exc:  # packaging raises an ExceptionGroup of InvalidMetadata
@@ -139,18 +186,25 @@ def check_metadata(info: DistInfo) -> None:
         ) from None
     description = info.metadata.get("description")
     if not isinstance(description, str) or description.strip() in ("", "UNKNOWN"):
+        if "long-description" in skip:
+            return
         raise _fail(
             info.path,
             "has no long description, so its PyPI page would be empty.",
-            "Set 'readme' in the [project] table of pyproject.toml.",
+            "Set 'readme' in the [project] table of pyproject.toml; for a metapackage, "
+            + _skip_hint("long-description"),
         )
     content_type = info.metadata.get("description_content_type")
     if not isinstance(content_type, str) or not content_type.strip():
-        raise _fail(
-            info.path,
-            "long description has no content type (PyPI would guess reStructuredText).",
-            "Name the readme file with its extension (README.md or README.rst) or set its content-type.",
-        )
+        if "description-content-type" not in skip:
+            raise _fail(
+                info.path,
+                "long description has no content type (PyPI would guess reStructuredText).",
+                "Name the readme file with its extension (README.md or README.rst) or set its "
+                "content-type; for legacy metadata PyPI still takes, "
+                + _skip_hint("description-content-type"),
+            )
+        content_type = "text/x-rst"  # what PyPI assumes; the description must still render
     message = email.message.Message()
     message["content-type"] = content_type
     mime = message.get_content_type()
@@ -183,8 +237,36 @@ def check_metadata(info: DistInfo) -> None:
         )
 
 
-def check_contents(info: DistInfo) -> None:
+def _skip_hint(name: str) -> str:
+    return f"skip the check with a reason: --skip-check '{name}: WHY' (the skip-checks input)."
+
+
+# PyPI takes Linux wheels only with these platform tags (PEP 600 and PEP 656).
+_LINUX_OK = ("manylinux", "musllinux")
+
+
+def check_platform_tags(info: DistInfo) -> None:
+    """A Linux wheel PyPI would refuse: a plain ``linux_*`` tag, as a compiler gives it."""
+    if info.kind != "wheel":
+        return
+    _name, _version, _build, tags = parse_wheel_filename(info.path.name)
+    refused = sorted(
+        {t.platform for t in tags if "linux" in t.platform and not t.platform.startswith(_LINUX_OK)}
+    )
+    if refused:
+        raise _fail(
+            info.path,
+            f"has the platform tag {', '.join(refused)}, which PyPI refuses: it takes Linux "
+            "wheels only as manylinux or musllinux.",
+            "Repair the wheel with auditwheel ('auditwheel repair'), or build the Linux wheels "
+            "with cibuildwheel, which does that for you (the matrix template); for a private "
+            "index that takes such wheels, " + _skip_hint("platform-tag"),
+        )
+
+
+def check_contents(info: DistInfo, skip: Mapping[str, str] | None = None) -> None:
     """No bytecode, no duplicate entries, and (for wheels) the package really inside."""
+    skip = skip or {}
     seen: set[str] = set()
     for name in info.contents:
         if name in seen:
@@ -195,11 +277,12 @@ def check_contents(info: DistInfo) -> None:
             )
         seen.add(name)
         parts = PurePosixPath(name).parts
-        if "__pycache__" in parts or name.endswith((".pyc", ".pyo")):
+        if ("__pycache__" in parts or name.endswith((".pyc", ".pyo"))) and "bytecode" not in skip:
             raise _fail(
                 info.path,
                 f"contains compiled bytecode '{name}'.",
-                "Exclude __pycache__ and *.pyc from the distribution (e.g. clean the tree, check MANIFEST.in or the backend's exclude setting).",
+                "Exclude __pycache__ and *.pyc from the distribution (e.g. clean the tree, check "
+                "MANIFEST.in or the backend's exclude setting), or " + _skip_hint("bytecode"),
             )
         if ".." in parts or name.startswith("/"):
             raise _fail(
@@ -207,7 +290,7 @@ def check_contents(info: DistInfo) -> None:
                 f"contains an unsafe path '{name}'.",
                 "Build the distribution with a standard build backend.",
             )
-    if info.kind == "wheel":
+    if info.kind == "wheel" and "package-inside" not in skip:
         code = [
             n
             for n in info.contents
@@ -217,7 +300,9 @@ def check_contents(info: DistInfo) -> None:
             raise _fail(
                 info.path,
                 "contains no package or module, only metadata.",
-                "Tell the build backend where the package lives (e.g. [tool.setuptools.packages.find] or [tool.hatch.build.targets.wheel] packages).",
+                "Tell the build backend where the package lives (e.g. [tool.setuptools.packages.find] "
+                "or [tool.hatch.build.targets.wheel] packages); for a metapackage, "
+                + _skip_hint("package-inside"),
             )
 
 
@@ -233,11 +318,43 @@ def check_set(infos: list[DistInfo]) -> None:
         )
 
 
-def check_dists(paths: list[Path]) -> list[DistInfo]:
-    """Read and check every distribution, then check that they belong together."""
+def parse_skips(values: Sequence[str]) -> dict[str, str]:
+    """``NAME: REASON`` lines (the --skip-check option, the skip-checks input) as a mapping."""
+    skips: dict[str, str] = {}
+    for value in values:
+        name, _, reason = value.partition(":")
+        name, reason = name.strip().lower(), " ".join(reason.split())
+        if name in ENFORCED:
+            raise UsageError(
+                f"The '{name}' check cannot be skipped: {ENFORCED[name]} is what PyPI requires "
+                "of every file (or the file is damaged).",
+                f"Fix the distribution instead. Checks that can be skipped: {', '.join(SKIPPABLE)}.",
+            )
+        if name not in SKIPPABLE:
+            raise UsageError(
+                f"There is no check named '{shown(name)}' to skip.",
+                f"Name one of: {', '.join(SKIPPABLE)}.",
+            )
+        if not reason:
+            raise UsageError(
+                f"Skipping the '{name}' check needs a reason, for the log.",
+                f"Write it after the name: '{name}: a metapackage, it holds no code'.",
+            )
+        skips[name] = reason
+    return skips
+
+
+def check_dists(paths: list[Path], skip: Mapping[str, str] | None = None) -> list[DistInfo]:
+    """Read and check every distribution, then check that they belong together.
+
+    ``skip`` maps names of SKIPPABLE checks to the maintainer's reason for skipping them.
+    """
+    skip = skip or {}
     infos = [read_dist(p) for p in paths]
     for info in infos:
-        check_metadata(info)
-        check_contents(info)
+        check_metadata(info, skip)
+        check_contents(info, skip)
+        if "platform-tag" not in skip:
+            check_platform_tags(info)
     check_set(infos)
     return infos

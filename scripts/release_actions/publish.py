@@ -93,9 +93,9 @@ def validate(
     paths: Sequence[Path], subjects: Sequence[Subject] | None
 ) -> tuple[list[Subject], dict[Path, DistInfo]]:
     """Every check that can fail before an upload: all files, or none, go on."""
-    from .checks import check_dists
+    from .checks import CHECKED_AT_BUILD, check_dists
 
-    infos = {info.path: info for info in check_dists(list(paths))}
+    infos = {info.path: info for info in check_dists(list(paths), CHECKED_AT_BUILD)}
     files = hash_files(paths)
     if subjects is not None:
         match_files(subjects, files)

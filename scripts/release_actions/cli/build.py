@@ -24,6 +24,9 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
     version = p.add_mutually_exclusive_group()
     version.add_argument("--tag", help="release tag (1.2.3 or v1.2.3) the version must equal")
     version.add_argument("--expect-version", metavar="VERSION", help="version the build must have")
+    p.add_argument("--skip-check", action="append", default=[], metavar="'NAME: REASON'",
+                   help="skip one check, saying why (repeatable): long-description, "
+                   "description-content-type, package-inside, bytecode, platform-tag")  # fmt: skip
     p.add_argument(
         "--clean",
         action="store_true",
@@ -34,6 +37,7 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
 
 def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     from ..build import build
+    from ..checks import parse_skips
     from ..hashing import hash_files
     from ..versions import parse_version, version_from_tag
 
@@ -42,6 +46,9 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         expected = version_from_tag(args.tag)
     elif args.expect_version:
         expected = parse_version(args.expect_version)
+    skips = parse_skips(args.skip_check)
+    for name, reason in skips.items():
+        runner.notice(f"The {name} check is skipped: {reason}", title="Check skipped")
     project = args.project_dir
     out_dir = args.out_dir or project / "dist"
     with runner.group(f"Build {project}"):
@@ -53,6 +60,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
             expected_version=expected,
             clean=args.clean,
             log=runner.info,
+            skip_checks=skips,
         )
     subjects = {s.name: s for s in hash_files(result.artifacts)}
     for path in result.artifacts:
@@ -74,8 +82,10 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         listings.append(
             gha.details(f"Contents of {s.name}", "```\n" + "\n".join(info.contents) + "\n```")
         )
+    skipped = "".join(f"- Check `{n}` skipped: {r}\n" for n, r in skips.items())
     runner.summary(
         f"### Built {result.name} {result.version}\n\n"
+        + (skipped + "\n" if skipped else "")
         + gha.table(["File", "Size", "SHA-256"], rows)
         + "\n\n"
         + "\n\n".join(listings)

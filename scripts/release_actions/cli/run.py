@@ -37,6 +37,8 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
     p.add_argument(
         "--allow-dirty", action="store_true", help="rehearse a work tree with uncommitted changes"
     )
+    p.add_argument("--skip-check", action="append", default=[], metavar="'NAME: REASON'",
+                   help="skip one of the build's checks, saying why (repeatable; see 'build --help')")  # fmt: skip
     p.add_argument("--changelog", type=Path, metavar="PATH",
                    help="the change log (default: found in PROJECT_DIR or its docs/ or doc/ folder)")  # fmt: skip
     p.add_argument("--require-notes", action="store_true",
@@ -46,12 +48,14 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
 
 
 def run(args: argparse.Namespace, runner: gha.Runner) -> int:
+    from ..checks import parse_skips
     from ..rehearsal import Options, StageFailed, rehearse
 
     options = Options(
         project=args.project_dir, tag=args.tag, out_dir=args.out_dir, repository_url=args.repository_url,
         signer=args.signer, github=args.github, allow_dirty=args.allow_dirty,
         changelog=args.changelog, require_notes=args.require_notes,
+        skip_checks=parse_skips(args.skip_check),
     )  # fmt: skip
     token = runner.env.get("GITHUB_TOKEN", "").strip()
     runner.mask(token)
