@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# In: RA_PYTHON, RA_INPUT_PROJECT_DIR, RA_INPUT_OUT_DIR, RA_INPUT_TAG, RA_INPUT_DISTS
+# In: RA_PYTHON, RA_INPUT_PROJECT_DIR, RA_INPUT_OUT_DIR, RA_INPUT_TAG, RA_INPUT_DISTS,
+#     RA_INPUT_SKIP_CHECKS (lines)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 args=(build "--out-dir=${RA_INPUT_OUT_DIR:-$RA_INPUT_PROJECT_DIR/dist}")
@@ -14,4 +15,7 @@ case "${RA_INPUT_DISTS:-both}" in
     exit 1
     ;;
 esac
+RA_INPUT_SKIP_CHECKS=${RA_INPUT_SKIP_CHECKS:-}
+lines RA_INPUT_SKIP_CHECKS
+for check in ${LINES[@]+"${LINES[@]}"}; do args+=("--skip-check=$check"); done
 ra "${args[@]}" -- "$RA_INPUT_PROJECT_DIR"
