@@ -222,6 +222,33 @@ CASES = [
         "CHANGES.md",
         setup=lambda w: (w / "CHANGES.md").mkdir(),
     ),
+    Case(
+        "changelog-required-but-no-section",
+        "change logs",
+        ["release-page", "--tag", "v2.0", "--require-notes", "--repo", "octo/demo"],
+        "CHANGES.md has no section for version 2.0",
+        setup=_write("CHANGES.md", "# Changes\n\n## 1.0 - 2026-01-01\n\n- First.\n"),
+    ),
+    Case(
+        "run-changelog-missing",
+        "change logs",
+        ["run", ".", "--tag", "v1.0", "--changelog", "NOPE.md"],
+        "--changelog NOPE.md: no such file.",
+        setup=_write("pyproject.toml", '[project]\nname = "demo"\nversion = "1.0"\n'),
+    ),
+    # -- build checks
+    Case(
+        "skip-check-unknown", "build checks", ["build", "--skip-check", "speed: too slow"],
+        "There is no check named 'speed' to skip.", code=2,
+    ),  # fmt: skip
+    Case(
+        "skip-check-pypi-enforces", "build checks", ["build", "--skip-check", "metadata: later"],
+        "The 'metadata' check cannot be skipped", code=2,
+    ),  # fmt: skip
+    Case(
+        "skip-check-without-a-reason", "build checks", ["build", "--skip-check", "package-inside"],
+        "Skipping the 'package-inside' check needs a reason", code=2,
+    ),  # fmt: skip
     # -- SHA256SUMS and base64 subjects
     Case(
         "sums-short-digest",

@@ -326,8 +326,8 @@ def parse_skips(values: Sequence[str]) -> dict[str, str]:
         name, reason = name.strip().lower(), " ".join(reason.split())
         if name in ENFORCED:
             raise UsageError(
-                f"The '{name}' check cannot be skipped: {ENFORCED[name]} is what PyPI requires "
-                "of every file (or the file is damaged).",
+                f"The '{name}' check ({ENFORCED[name]}) cannot be skipped: PyPI refuses files "
+                "that fail it, or they are damaged.",
                 f"Fix the distribution instead. Checks that can be skipped: {', '.join(SKIPPABLE)}.",
             )
         if name not in SKIPPABLE:

@@ -58,7 +58,7 @@ def notes_for(
     from ..versions import version_from_tag
 
     wanted = version_from_tag(version)
-    changelog = path or find_changelog(project or Path.cwd(), fix)
+    changelog = path or find_changelog(project or Path("."), fix)
     notes = extract(
         changelog, wanted, repo=repo, server_url=env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER
     )
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         if missing.missing != "section" or not _is_dev(version_from_tag(args.notes_version)):
             raise
         runner.warning(missing.message(), title="No change log section yet")
-        markdown, changelog = "", args.changelog or find_changelog(Path.cwd())
+        markdown, changelog = "", args.changelog or find_changelog(Path("."))
     if args.output:
         write_atomic(args.output, markdown.encode())
     sys.stdout.write(markdown)
