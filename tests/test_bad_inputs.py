@@ -243,7 +243,7 @@ CASES = [
     ),  # fmt: skip
     Case(
         "skip-check-pypi-enforces", "build checks", ["build", "--skip-check", "metadata: later"],
-        "The 'metadata' check cannot be skipped", code=2,
+        "The 'metadata' check (valid core metadata", code=2,
     ),  # fmt: skip
     Case(
         "skip-check-without-a-reason", "build checks", ["build", "--skip-check", "package-inside"],

@@ -377,8 +377,8 @@ def test_description_without_content_type_still_has_to_render(tmp_path: Path) ->
         ("package-inside", "Skipping the 'package-inside' check needs a reason, for the log."),
         ("package-inside:   ", "Skipping the 'package-inside' check needs a reason"),
         ("nonsense: why not", "There is no check named 'nonsense' to skip. Name one of: long-description,"),
-        ("metadata: I know better", "The 'metadata' check cannot be skipped"),
-        ("readme-renders: later", "The 'readme-renders' check cannot be skipped"),
+        ("metadata: I know better", "The 'metadata' check (valid core metadata, with the name and version of the file name) cannot be skipped"),
+        ("readme-renders: later", "The 'readme-renders' check (a description PyPI can render) cannot be skipped"),
     ],
 )
 def test_bad_skip_checks_are_refused_before_building(
