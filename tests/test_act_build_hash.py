@@ -71,7 +71,9 @@ def test_build_and_hash_actions_on_a_tag_push(tmp_path: Path) -> None:
         "dist/flit_demo-1.2.3.tar.gz",
     ]
     assert build["artifact-id"]
-    assert "::notice title=Check skipped::The bytecode check is skipped: the test says why" in run.log
+    assert (
+        "::notice title=Check skipped::The bytecode check is skipped: the test says why" in run.log
+    )
     # the upload step handed the dists to the artifact store
     assert sorted(p.name for p in (run.artifacts / "dist").iterdir()) == [
         "flit_demo-1.2.3-py3-none-any.whl",

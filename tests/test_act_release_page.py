@@ -123,7 +123,9 @@ def test_release_page_action_without_a_section_uses_githubs_notes_unless_require
     fake: FakeGitHub, tmp_path: Path
 ) -> None:
     project = _project(tmp_path)
-    (project / "CHANGES.rst").write_text("Version 1.2.2\n-------------\n\nReleased 2026-10-01\n\n- Old.\n")
+    (project / "CHANGES.rst").write_text(
+        "Version 1.2.2\n-------------\n\nReleased 2026-10-01\n\n- Old.\n"
+    )
     fake.repo("octo/demo").add_tag("v1.2.2")
     fake.repo("octo/demo").add_tag("v1.2.3")
     env = {"GITHUB_API_URL": fake.api_url, "RA_GITHUB_WRITE_INTERVAL": "0"}
@@ -132,7 +134,10 @@ def test_release_page_action_without_a_section_uses_githubs_notes_unless_require
         project=project, tag="v1.2.3", env=env, secrets={"RELEASE_TOKEN": TOKEN},
     )  # fmt: skip
     assert required.returncode != 0
-    assert "::error title=Change log problem::CHANGES.rst has no section for version 1.2.3" in required.log
+    assert (
+        "::error title=Change log problem::CHANGES.rst has no section for version 1.2.3"
+        in required.log
+    )
     assert fake.repo("octo/demo").releases == []
 
     run = run_workflow(
@@ -140,9 +145,14 @@ def test_release_page_action_without_a_section_uses_githubs_notes_unless_require
         env=env, secrets={"RELEASE_TOKEN": TOKEN},
     )  # fmt: skip
     assert run.returncode == 0, run.log[-6000:]
-    assert "::warning title=No release notes in the change log::CHANGES.rst has no section for version 1.2.3" in run.log
+    assert (
+        "::warning title=No release notes in the change log::CHANGES.rst has no section for version 1.2.3"
+        in run.log
+    )
     [release] = fake.repo("octo/demo").releases
     assert release.body is not None
-    assert release.body.startswith(f"**Full Changelog**: {fake.url}/octo/demo/compare/v1.2.2...v1.2.3")
+    assert release.body.startswith(
+        f"**Full Changelog**: {fake.url}/octo/demo/compare/v1.2.2...v1.2.3"
+    )
     assert not release.draft
     assert TOKEN not in run.log

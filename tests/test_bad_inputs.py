@@ -238,17 +238,26 @@ CASES = [
     ),
     # -- build checks
     Case(
-        "skip-check-unknown", "build checks", ["build", "--skip-check", "speed: too slow"],
-        "There is no check named 'speed' to skip.", code=2,
-    ),  # fmt: skip
+        "skip-check-unknown",
+        "build checks",
+        ["build", "--skip-check", "speed: too slow"],
+        "There is no check named 'speed' to skip.",
+        code=2,
+    ),
     Case(
-        "skip-check-pypi-enforces", "build checks", ["build", "--skip-check", "metadata: later"],
-        "The 'metadata' check (valid core metadata", code=2,
-    ),  # fmt: skip
+        "skip-check-pypi-enforces",
+        "build checks",
+        ["build", "--skip-check", "metadata: later"],
+        "The 'metadata' check (valid core metadata",
+        code=2,
+    ),
     Case(
-        "skip-check-without-a-reason", "build checks", ["build", "--skip-check", "package-inside"],
-        "Skipping the 'package-inside' check needs a reason", code=2,
-    ),  # fmt: skip
+        "skip-check-without-a-reason",
+        "build checks",
+        ["build", "--skip-check", "package-inside"],
+        "Skipping the 'package-inside' check needs a reason",
+        code=2,
+    ),
     # -- SHA256SUMS and base64 subjects
     Case(
         "sums-short-digest",

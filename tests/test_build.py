@@ -110,7 +110,9 @@ def test_platform_tags_pypi_takes(tmp_path: Path, tags: str, refused: str | None
     if refused is None:
         check_platform_tags(info)
         return
-    with pytest.raises(DistributionCheckError, match=f"has the platform tag {refused}, which PyPI refuses"):
+    with pytest.raises(
+        DistributionCheckError, match=f"has the platform tag {refused}, which PyPI refuses"
+    ):
         check_platform_tags(info)
 
 
@@ -347,7 +349,9 @@ def test_metapackage_and_legacy_metadata_pass_with_named_skips(
     allowed = run_cli(["build", str(src), "--out-dir", str(out), *skips], capsys, tmp_path)
     assert allowed.code == 0, allowed.text
     assert "The package-inside check is skipped: a metapackage, it holds no code" in allowed.out
-    assert "skipping the long-description check: a metapackage has no page of its own" in allowed.err
+    assert (
+        "skipping the long-description check: a metapackage has no page of its own" in allowed.err
+    )
     assert [n.endswith(".whl") for n in _names(out)] == [True, False]
 
 
@@ -376,9 +380,18 @@ def test_description_without_content_type_still_has_to_render(tmp_path: Path) ->
     [
         ("package-inside", "Skipping the 'package-inside' check needs a reason, for the log."),
         ("package-inside:   ", "Skipping the 'package-inside' check needs a reason"),
-        ("nonsense: why not", "There is no check named 'nonsense' to skip. Name one of: long-description,"),
-        ("metadata: I know better", "The 'metadata' check (valid core metadata, with the name and version of the file name) cannot be skipped"),
-        ("readme-renders: later", "The 'readme-renders' check (a description PyPI can render) cannot be skipped"),
+        (
+            "nonsense: why not",
+            "There is no check named 'nonsense' to skip. Name one of: long-description,",
+        ),
+        (
+            "metadata: I know better",
+            "The 'metadata' check (valid core metadata, with the name and version of the file name) cannot be skipped",
+        ),
+        (
+            "readme-renders: later",
+            "The 'readme-renders' check (a description PyPI can render) cannot be skipped",
+        ),
     ],
 )
 def test_bad_skip_checks_are_refused_before_building(
@@ -386,7 +399,9 @@ def test_bad_skip_checks_are_refused_before_building(
 ) -> None:
     src = project("flit_demo")
     out = tmp_path / "out"
-    result = run_cli(["build", str(src), "--out-dir", str(out), "--skip-check", value], capsys, tmp_path)
+    result = run_cli(
+        ["build", str(src), "--out-dir", str(out), "--skip-check", value], capsys, tmp_path
+    )
     assert result.code == 2
     assert "::error title=Invalid arguments::" + message in result.out
     assert not out.exists()
@@ -400,7 +415,9 @@ def test_a_static_version_that_contradicts_the_tag_fails_before_the_build(
     (src / "setup.py").write_text("raise SystemExit('the backend ran')\n")
     out = tmp_path / "out"
     started = time.perf_counter()
-    result = run_cli(["build", str(src), "--out-dir", str(out), "--tag", "v0.5.0"], capsys, tmp_path)
+    result = run_cli(
+        ["build", str(src), "--out-dir", str(out), "--tag", "v0.5.0"], capsys, tmp_path
+    )
     assert time.perf_counter() - started < 2
     assert result.code == 1
     assert (
@@ -440,7 +457,9 @@ def test_hatch_vcs_project_built_from_its_own_sdist(
     git(src, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "x")
     git(src, "tag", "v1.0.0")
     first = tmp_path / "first"
-    assert run_cli(["build", str(src), "--sdist", "--out-dir", str(first)], capsys, tmp_path).code == 0
+    assert (
+        run_cli(["build", str(src), "--sdist", "--out-dir", str(first)], capsys, tmp_path).code == 0
+    )
     with tarfile.open(first / "vcsdemo-1.0.0.tar.gz") as tf:
         tf.extractall(tmp_path / "unpacked", filter="data")
     unpacked = tmp_path / "unpacked" / "vcsdemo-1.0.0"
@@ -451,7 +470,9 @@ def test_hatch_vcs_project_built_from_its_own_sdist(
     assert wrong.code == 1
     assert "The tag says version 1.0.1, but PKG-INFO says version 1.0.0." in wrong.out
 
-    again = run_cli(["build", str(unpacked), "--out-dir", str(tmp_path / "again")], capsys, tmp_path)
+    again = run_cli(
+        ["build", str(unpacked), "--out-dir", str(tmp_path / "again")], capsys, tmp_path
+    )
     assert again.code == 1
     assert (
         "vcsdemo-1.0.0.tar.gz: contains 'vcsdemo-1.0.0/PKG-INFO' 2 times: it was built from an "

@@ -366,7 +366,9 @@ def test_notes_for_a_development_version_without_a_section_warns(
     # A release version without its section is still a failed check.
     failed = run_cli(["notes", "--version", "1.2.4", "--output", "m.md"], capsys, tmp_path)
     assert failed.code == 1
-    assert "::error title=Change log problem::NEWS.rst has no section for version 1.2.4" in failed.out
+    assert (
+        "::error title=Change log problem::NEWS.rst has no section for version 1.2.4" in failed.out
+    )
     assert not (tmp_path / "m.md").exists()
 
 

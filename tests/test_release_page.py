@@ -336,7 +336,10 @@ def test_no_change_log_at_all_falls_back_too(
     (project / "CHANGES.md").unlink()
     result = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", *DIST)
     assert result.code == 0, result.text
-    assert "::warning title=No release notes in the change log::No change log found (looked for" in result.out
+    assert (
+        "::warning title=No release notes in the change log::No change log found (looked for"
+        in result.out
+    )
     [release] = fake.repo(REPO).releases
     # The tag is not on GitHub yet and no commit was named: GitHub cannot generate notes.
     assert release.body.startswith("**Milestone:** [v1.2.3]")

@@ -215,7 +215,10 @@ def test_require_notes_stops_before_anything_is_published(checkout: Path, capsys
     _commit(checkout, "no change log")
     result = _run(["--require-notes"], capsys, tmp_path)
     assert result.code == 1
-    assert "The rehearsal stopped at 'notes': No change log found (looked for CHANGES.rst," in result.err
+    assert (
+        "The rehearsal stopped at 'notes': No change log found (looked for CHANGES.rst,"
+        in result.err
+    )
     # The fix names what run accepts: --changelog, not another command's argument.
     assert "Pass --changelog PATH, or add a CHANGES.rst" in result.err
     assert "CHANGELOG argument" not in result.err
@@ -237,9 +240,10 @@ def test_changelog_option_and_a_change_log_under_docs(checkout: Path, capsys, tm
     found = _run([], capsys, tmp_path)
     assert found.code == 0, found.text
     assert "notes.md (from changelog.md)" in found.out
-    assert "Fix the greeting for empty names" in (
-        checkout / ".release-rehearsal" / "1.2.3" / "notes.md"
-    ).read_text()
+    assert (
+        "Fix the greeting for empty names"
+        in (checkout / ".release-rehearsal" / "1.2.3" / "notes.md").read_text()
+    )
     named = _run(["--changelog", "release-notes.md"], capsys, tmp_path)
     assert named.code == 0, named.text
     assert (checkout / ".release-rehearsal" / "1.2.3" / "notes.md").read_text() == (
@@ -375,7 +379,9 @@ def test_try_it_installs_a_project_with_dependencies(tmp_path: Path, capsys, mon
     root = _checkout(tmp_path)
     pyproject = root / "pyproject.toml"
     pyproject.write_text(
-        pyproject.read_text().replace('license = "BSD-3-Clause"', 'license = "BSD-3-Clause"\ndependencies = ["packaging>=24"]')
+        pyproject.read_text().replace(
+            'license = "BSD-3-Clause"', 'license = "BSD-3-Clause"\ndependencies = ["packaging>=24"]'
+        )
     )
     _commit(root, "depend on packaging")
     monkeypatch.chdir(root)
@@ -399,7 +405,11 @@ def test_github_option_never_touches_a_published_release(checkout: Path, capsys,
     with FakeGitHub({TOKEN: "write"}) as fake:
         fake.add_repo("octo/demo")
         released = fake.add_release("octo/demo", "v1.2.3", body="What people read.")
-        env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": fake.api_url, "RA_GITHUB_WRITE_INTERVAL": "0"}
+        env = {
+            "GITHUB_TOKEN": TOKEN,
+            "GITHUB_API_URL": fake.api_url,
+            "RA_GITHUB_WRITE_INTERVAL": "0",
+        }
         result = _run(["--github"], capsys, tmp_path, env=env)
         assert result.code == 1
         assert "v1.2.3 is already released on GitHub" in result.err
@@ -412,13 +422,19 @@ def test_github_option_never_touches_a_published_release(checkout: Path, capsys,
 def test_github_option_twice_replaces_its_own_draft_files(checkout: Path, capsys, tmp_path) -> None:
     with FakeGitHub({TOKEN: "write"}) as fake:
         fake.add_repo("octo/demo")
-        env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": fake.api_url, "RA_GITHUB_WRITE_INTERVAL": "0"}
+        env = {
+            "GITHUB_TOKEN": TOKEN,
+            "GITHUB_API_URL": fake.api_url,
+            "RA_GITHUB_WRITE_INTERVAL": "0",
+        }
         assert _run(["--github"], capsys, tmp_path, env=env).code == 0
         [release] = fake.repo("octo/demo").releases
         # The second rehearsal signs with a new key: the provenance differs from the draft's.
         again = _run(["--github"], capsys, tmp_path, env=env)
         assert again.code == 0, again.text
         assert len(fake.repo("octo/demo").releases) == 1
-        provenance = (checkout / ".release-rehearsal" / "1.2.3" / "provenance" / "multiple.intoto.jsonl")
+        provenance = (
+            checkout / ".release-rehearsal" / "1.2.3" / "provenance" / "multiple.intoto.jsonl"
+        )
         assert release.asset("multiple.intoto.jsonl").data == provenance.read_bytes()
         assert release.draft

@@ -77,7 +77,7 @@ def declared_version(project_dir: Path) -> tuple[Version, str] | None:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # the 'build' dependency brings tomli on 3.10
-        import tomli as tomllib
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
     try:
         with (project_dir / "pyproject.toml").open("rb") as fh:
             project = tomllib.load(fh).get("project", {})

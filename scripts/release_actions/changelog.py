@@ -405,7 +405,11 @@ def extract(
         dev = wanted is not None and (wanted.is_devrelease or wanted.local is not None)
         raise MissingNotesError(
             f"{path.name} has no section for version {version}"
-            + (f" (nor for {wanted.base_version}, nor one marked unreleased)" if dev and wanted else "")
+            + (
+                f" (nor for {wanted.base_version}, nor one marked unreleased)"
+                if dev and wanted
+                else ""
+            )
             + (
                 f"; it has sections for {shown}."
                 if found

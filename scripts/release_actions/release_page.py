@@ -36,8 +36,8 @@ from typing import Any
 
 import requests
 from github import Auth, Github, GithubException
-from github.GithubObject import NotSet
 from github.GithubException import RateLimitExceededExceedsMaxWait, RateLimitExceededException
+from github.GithubObject import NotSet
 from github.GithubRetry import GithubRetry
 from github.GitRelease import GitRelease
 from github.GitReleaseAsset import GitReleaseAsset

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from .. import gha
@@ -79,9 +78,8 @@ def _is_dev(version: Version) -> bool:
 
 
 def run(args: argparse.Namespace, runner: gha.Runner) -> int:
-    from ..files import write_atomic
-
     from ..changelog import MissingNotesError, find_changelog
+    from ..files import write_atomic
     from ..versions import version_from_tag
 
     repo = repo_arg(args.repo, runner.env)

@@ -10,7 +10,6 @@ from ..errors import InputError, UsageError
 from ._shared import Parser, read_subjects_arg, rel, repo_arg
 from .notes import notes_for
 
-
 FIX_CHANGELOG_PATH = (
     "Pass --changelog PATH (the action's changelog input), or add a CHANGES.rst or CHANGES.md "
     "with a section per version."
