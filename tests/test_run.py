@@ -349,12 +349,23 @@ def test_rehearsal_files_get_the_usual_modes(checkout: Path, capsys, tmp_path) -
                  "provenance/multiple.intoto.jsonl", "index/simple/index.html",
                  "index/simple/flit-demo/index.html"):  # fmt: skip
         assert stat.S_IMODE((out / name).stat().st_mode) == 0o644, name
-    os.umask(0o077)
+
+
+def test_write_atomic_follows_the_umask(tmp_path: Path) -> None:
+    from release_actions.files import write_atomic
+
+    old = os.umask(0o077)
     try:
-        assert _run([], capsys, tmp_path).code == 0
+        write_atomic(tmp_path / "private", b"x")
+        assert stat.S_IMODE((tmp_path / "private").stat().st_mode) == 0o600
+        os.umask(0o002)
+        write_atomic(tmp_path / "shared", b"x")
+        write_atomic(tmp_path / "private", b"y")  # a rewrite takes the mode of now
     finally:
         os.umask(old)
-    assert stat.S_IMODE((out / "SHA256SUMS").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "shared").stat().st_mode) == 0o664
+    assert stat.S_IMODE((tmp_path / "private").stat().st_mode) == 0o664
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def test_a_checkout_git_refuses_to_read(checkout: Path, capsys, tmp_path, monkeypatch) -> None:
