@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import stat
@@ -39,8 +40,27 @@ def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+def _run_options() -> set[str]:
+    import argparse
+
+    from release_actions.cli import parser
+
+    sub = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return {o for a in sub.choices["run"]._actions for o in a.option_strings}
+
+
+RUN_OPTIONS = _run_options()
+
+
 def _run(args: list[str], capsys, tmp_path: Path, env: dict[str, str] | None = None):
-    return run_cli(["run", *args], capsys, tmp_path, on_runner=False, env=env)
+    result = run_cli(["run", *args], capsys, tmp_path, on_runner=False, env=env)
+    if result.code:
+        # A failed rehearsal's fix names only options run itself takes.
+        # (A command quoted for another tool, 'git config --global …', is not one of ours.)
+        message = re.sub(r"'[^']*'", "", result.err.split("error: ", 1)[-1])
+        named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", message))
+        assert named <= RUN_OPTIONS, named - RUN_OPTIONS
+    return result
 
 
 def test_full_rehearsal_leaves_an_installable_index_and_verifiable_provenance(
