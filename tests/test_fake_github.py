@@ -131,3 +131,29 @@ def test_anonymous_reads_when_enabled() -> None:
             ).status_code
             == 401
         )
+
+
+def test_generate_notes_as_documented(fake: FakeGitHub) -> None:
+    url = _api(fake, "/releases/generate-notes")
+    fake.repo("o/r").add_tag("v1.0")
+    fake.repo("o/r").add_tag("v1.1")
+    first = requests.post(url, json={"tag_name": "v1.0"}, headers=W, timeout=5)
+    assert first.status_code == 200
+    assert first.json() == {
+        "name": "v1.0",
+        "body": f"**Full Changelog**: {fake.url}/o/r/commits/v1.0",
+    }
+    second = requests.post(url, json={"tag_name": "v1.1"}, headers=W, timeout=5).json()
+    assert second["body"] == f"**Full Changelog**: {fake.url}/o/r/compare/v1.0...v1.1"
+    # A tag that does not exist yet needs the commit it will point at.
+    assert requests.post(url, json={"tag_name": "v2.0"}, headers=W, timeout=5).status_code == 404
+    new = requests.post(
+        url, json={"tag_name": "v2.0", "target_commitish": "main"}, headers=W, timeout=5
+    )
+    assert new.json()["body"].endswith("/compare/v1.1...v2.0")
+    missing = requests.post(url, json={}, headers=W, timeout=5)
+    assert (missing.status_code, missing.json()["errors"][0]["code"]) == (422, "missing_field")
+    assert requests.post(url, json={"tag_name": "v1.0"}, headers=R, timeout=5).status_code == 403
+    assert requests.post(url, json={"tag_name": "v1.0"}, timeout=5).status_code == 401
+    # Nothing is saved: no release was made.
+    assert fake.repo("o/r").releases == []
