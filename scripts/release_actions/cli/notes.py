@@ -19,8 +19,9 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
         "notes",
         help="the change log's section for one version, as GitHub Markdown",
         description="Find the change log (CHANGES.*, CHANGELOG.*, NEWS.*, HISTORY.*, in the "
-        "current directory or its docs/ or doc/ folder), extract the section of one version and print it as GitHub Markdown, with Sphinx "
-        "roles such as :issue: and :pr: turned into links for the repository.",
+        "current directory or its docs/ or doc/ folder), extract the section of one version "
+        "and print it as GitHub Markdown, with Sphinx roles such as :issue: and :pr: turned "
+        "into links for the repository.",
     )
     p.add_argument("changelog", nargs="?", type=Path, metavar="CHANGELOG",
                    help="the change log (default: found in the current directory)")  # fmt: skip

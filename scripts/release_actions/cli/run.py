@@ -72,7 +72,8 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         raise
     _print_rehearsal(run, runner)
     print(f"\nRehearsal of {run.tag} passed: everything is in {rel(run.out_dir)}")
-    print(try_it(run))
+    if run.index_url.startswith("file:"):
+        print(try_it(run))
     return 0
 
 
@@ -92,11 +93,8 @@ def try_it(run: Rehearsal) -> str:
         parse_wheel_filename(first)[0] if first.endswith(".whl") else parse_sdist_filename(first)[0]
     )
     requirement = shlex.quote(f"{name}=={run.version}")
-    if run.index_url.startswith("file:"):
-        where = shlex.quote(rel(run.out_dir / "dist"))
-        return f"Try it: pip install --find-links {where} {requirement}"
-    url = shlex.quote(run.index_url)
-    return f"Try it: pip install --extra-index-url {url} {requirement}"
+    where = shlex.quote(rel(run.out_dir / "dist"))
+    return f"Try it: pip install --find-links {where} {requirement}"
 
 
 def _print_rehearsal(run: Rehearsal, runner: gha.Runner) -> None:
