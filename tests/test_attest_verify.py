@@ -262,12 +262,14 @@ def test_subjects_from_the_hash_output_equal_subjects_from_files(
     )
 
 
-def test_one_subject_gets_its_own_file_name(release: Path, capsys, tmp_path) -> None:
+def test_one_subject_gets_the_same_file_name_as_many(release: Path, capsys, tmp_path) -> None:
     result = run_cli(
         ["attest", "dist/demo-1.2.3.tar.gz", "--signer", "none"], capsys, tmp_path, env=RUNNER_ENV
     )
     assert result.code == 0
-    assert result.outputs["provenance-name"] == "demo-1.2.3.tar.gz.intoto.jsonl"
+    assert result.outputs["provenance-name"] == "multiple.intoto.jsonl"
+    assert (release / "multiple.intoto.jsonl").is_file()
+    assert not list(release.glob("*.tar.gz.intoto.jsonl"))
     assert "::warning title=Unsigned provenance::" in result.out
 
 

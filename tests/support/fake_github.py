@@ -8,6 +8,14 @@ follows GitHub's documented behaviour where a release depends on it:
 - no token → 401 ``Requires authentication``; an unknown token → 401
   ``Bad credentials``; a read-only token writing → 403; an unknown repository
   → 404 ``Not Found``.
+- tokens carry the ``contents`` permission of the job that got them:
+  ``"write"``, ``"read"`` or ``"none"`` (a job with ``permissions: {}`` keeps
+  only ``metadata: read``). In a private repository a token without contents
+  permission may read the repository's metadata (``GET /repos/O/R``) and
+  nothing else: every other read is ``404 Not Found``, as GitHub hides what a
+  token may not see (``git fetch`` then says "Repository not found").
+- ``GET …/tarball/REF`` (how actions/checkout fetches without git) answers
+  ``302`` to a codeload URL serving ``git archive`` of ``repo.source``.
 - ``GET …/releases/tags/TAG`` never returns drafts; ``GET …/releases`` shows
   drafts only to a token with push rights; newest first.
 - several drafts may share a tag, but a second *published* release for a tag
@@ -36,6 +44,7 @@ request in ``fake.requests``.
 from __future__ import annotations
 
 import contextlib
+import subprocess
 import hashlib
 import json
 import re
@@ -45,6 +54,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
@@ -103,6 +113,7 @@ class Repo:
     immutable_releases: bool = False
     private: bool = False
     tags: dict[str, str] = field(default_factory=dict)  # name → commit sha (insertion order = age)
+    source: Path | None = None  # a git work tree: what the tarball endpoint archives
     releases: list[Release] = field(default_factory=list)
     milestones: list[Milestone] = field(default_factory=list)
 
@@ -151,7 +162,8 @@ class FakeGitHub:
         *,
         anonymous_reads: bool = False,
     ) -> None:
-        # token → "write" (push rights: sees drafts, may change releases) or "read"
+        # token → "write" (push rights: sees drafts, may change releases), "read",
+        # or "none" (no contents permission: metadata only)
         self.tokens = dict(tokens or {"ghs_fake_write_token": "write"})
         self.anonymous_reads = anonymous_reads
         self.repos: dict[str, Repo] = {}
@@ -426,26 +438,31 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- auth ----------------------------------------------------------------------
 
-    def _access(self, write: bool) -> str:
-        """'write', 'read' or 'anonymous'; raises 401/403 like GitHub."""
+    def _access(self) -> str:
+        """'write', 'read', 'none' or 'anonymous'; raises 401 like GitHub."""
         header = self.headers.get("Authorization", "")
         m = re.fullmatch(r"(?i)(?:token|bearer)\s+(\S+)", header)
         if not header:
-            if self.owner.anonymous_reads and not write:
+            if self.owner.anonymous_reads:
                 return "anonymous"
             raise ApiError(401, "Requires authentication")
         if not m or m.group(1) not in self.owner.tokens:
             raise ApiError(401, "Bad credentials")
-        level = self.owner.tokens[m.group(1)]
-        if write and level != "write":
-            raise ApiError(403, "Resource not accessible by integration")
-        return level
+        return self.owner.tokens[m.group(1)]
 
-    def _repo(self, owner: str, name: str, *, write: bool = False) -> tuple[Repo, bool]:
-        level = self._access(write)
+    def _repo(
+        self, owner: str, name: str, *, write: bool = False, metadata: bool = False
+    ) -> tuple[Repo, bool]:
+        level = self._access()
+        if level == "anonymous" and write:
+            raise ApiError(401, "Requires authentication")
         repo = self.owner.repos.get(f"{owner}/{name}".lower())
         if repo is None or (repo.private and level == "anonymous"):
             raise ApiError(404, "Not Found")
+        if repo.private and level == "none" and not metadata:
+            raise ApiError(404, "Not Found")
+        if write and level != "write":
+            raise ApiError(403, "Resource not accessible by integration")
         return repo, level == "write"
 
     def _json(self, body: bytes) -> dict[str, Any]:
@@ -483,8 +500,26 @@ class _Handler(BaseHTTPRequestHandler):
     # -- repositories, tags ----------------------------------------------------------
 
     def get_repo(self, body: bytes, owner: str, name: str) -> None:
-        repo, write = self._repo(owner, name)
+        repo, write = self._repo(owner, name, metadata=True)
         self._send(200, self.owner.repo_json(repo, write))
+
+    def tarball(self, body: bytes, owner: str, name: str, ref: str) -> None:
+        repo, _ = self._repo(owner, name)
+        location = f"{self.owner.url}/_codeload/{repo.full_name}/legacy.tar.gz/{quote(ref)}"
+        self._send(302, None, {"Location": location})
+
+    def codeload(self, body: bytes, owner: str, name: str, ref: str) -> None:
+        repo = self.owner.repos.get(f"{owner}/{name}".lower())
+        if repo is None or repo.source is None:
+            raise ApiError(404, "Not Found")
+        prefix = f"{owner}-{name}-{ref[:7]}/"
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar.gz", f"--prefix={prefix}", ref],
+            cwd=repo.source, capture_output=True, check=False,
+        )  # fmt: skip
+        if archive.returncode != 0:
+            raise ApiError(404, "Not Found")
+        self._send_bytes(200, archive.stdout, "application/x-gzip")
 
     def list_tags(self, body: bytes, owner: str, name: str) -> None:
         repo, _ = self._repo(owner, name)
@@ -803,6 +838,8 @@ class _Handler(BaseHTTPRequestHandler):
 _ROUTES: list[tuple[str, str, Any]] = [
     ("GET", _API + _REPO, _Handler.get_repo),
     ("GET", _API + _REPO + "/tags", _Handler.list_tags),
+    ("GET", _API + _REPO + "/tarball/(?P<ref>.+)", _Handler.tarball),
+    ("GET", r"/_codeload/(?P<owner>[^/]+)/(?P<name>[^/]+)/legacy\.tar\.gz/(?P<ref>.+)", _Handler.codeload),
     ("GET", _API + _REPO + "/releases", _Handler.list_releases),
     ("POST", _API + _REPO + "/releases", _Handler.create_release),
     ("POST", _API + _REPO + "/releases/generate-notes", _Handler.generate_notes),

@@ -24,7 +24,7 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
     p.add_argument("--subjects", metavar="FILE|-",
                    help="a SHA256SUMS file or base64 subjects (the hash action's output) instead of files")  # fmt: skip
     p.add_argument("--output", type=Path,
-                   help="where to write (default: multiple.intoto.jsonl; NAME.intoto.jsonl for one subject)")  # fmt: skip
+                   help="where to write (default: multiple.intoto.jsonl, whatever the number of subjects)")  # fmt: skip
     p.add_argument("--signer", choices=("sigstore", "key", "none"), default="sigstore",
                    help="sigstore: keyless with the runner's OIDC identity (default); key: --key or "
                    "RA_SIGNING_KEY; none: unsigned, for dry runs")  # fmt: skip
@@ -61,9 +61,9 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         ctx = context_from_git(Path.cwd(), args.tag)
     payload = statement_bytes(make_statement(subjects, ctx))
     signed = sign(payload, args.signer, key_path=args.key, env=runner.env, mask=runner.mask)
-    output: Path = args.output or Path(
-        f"{subjects[0].name}.intoto.jsonl" if len(subjects) == 1 else "multiple.intoto.jsonl"
-    )
+    # One name for one subject too: the release workflows and verifiers look for
+    # multiple.intoto.jsonl, and a single-file release must not break them.
+    output: Path = args.output or Path("multiple.intoto.jsonl")
     write_atomic(output, (signed.line + "\n").encode())
     print(rel(output.absolute()))
     runner.info(f"attested {len(subjects)} subject(s), signed by {signed.identity}")
