@@ -13,10 +13,11 @@ from collections.abc import Sequence
 
 from .. import __version__, gha
 from ..errors import ReleaseError, UsageError
-from . import attest, audit, build, hashes, notes, publish, release_page, run, verify
+from . import attest, audit, build, hashes, init, notes, publish, release_page, run, verify
 from ._shared import Handler, Parser
 
 COMMANDS = [
+    init.add,
     run.add,
     build.add,
     hashes.add,
