@@ -27,8 +27,9 @@ PLACES = (
 )  # fmt: skip
 
 
-def manifest_pins(path: Path = MANIFEST) -> dict[str, tuple[str, str]]:
+def manifest_pins(path: Path | None = None) -> dict[str, tuple[str, str]]:
     """action → (sha, '# vX.Y.Z' comment) as the manifest pins it."""
+    path = path or MANIFEST
     pins: dict[str, tuple[str, str]] = {}
     for m in PIN.finditer(path.read_text(encoding="utf-8")):
         if not m.group("comment"):
