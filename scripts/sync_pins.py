@@ -54,7 +54,9 @@ def sync(check: bool) -> tuple[list[str], list[str]]:
         def replace(m: re.Match[str], path: Path = path) -> str:
             action = m.group("action")
             if action not in pins:
-                unknown.append(f"{path.relative_to(ROOT)}: {action} is not in {MANIFEST.relative_to(ROOT)}")
+                unknown.append(
+                    f"{path.relative_to(ROOT)}: {action} is not in {MANIFEST.relative_to(ROOT)}"
+                )
                 return m.group(0)
             sha, comment = pins[action]
             wanted = f"{action}@{sha}{comment}"

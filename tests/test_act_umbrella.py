@@ -56,14 +56,23 @@ def test_umbrella_prepares_a_release_in_one_job(tmp_path: Path, capsys) -> None:
     assert (outputs["name"], outputs["version"]) == ("flit-demo", "1.2.3")
     assert outputs["provenance-name"] == "multiple.intoto.jsonl"
     assert len(json.loads(outputs["artifacts"])) == 2
-    art = run.artifacts / "dist"
+    # One layout with actions/build: the distributions flat in "dist", the
+    # hashes and provenance beside them in "dist-provenance".
+    art, side = run.artifacts / "dist", run.artifacts / "dist-provenance"
     assert sorted(str(p.relative_to(art)) for p in art.rglob("*") if p.is_file()) == [
-        "SHA256SUMS", "dist/flit_demo-1.2.3-py3-none-any.whl", "dist/flit_demo-1.2.3.tar.gz", "multiple.intoto.jsonl",
+        "flit_demo-1.2.3-py3-none-any.whl", "flit_demo-1.2.3.tar.gz",
     ]  # fmt: skip
+    assert sorted(p.name for p in side.iterdir()) == ["SHA256SUMS", "multiple.intoto.jsonl"]
+    # Two uploads, two IDs. (act hands both of the umbrella's outputs the
+    # second upload's ID, as it merges the outputs of one nested action used
+    # twice, so the IDs are read from what the upload stand-in recorded.)
+    ids = {p.name: p.read_text() for p in (run.artifacts / ".ids").iterdir()}
+    assert sorted(ids.values()) == ["dist", "dist-provenance"]
+    assert outputs["provenance-artifact-id"] in ids
     (tmp_path / "key.pub").write_bytes(public_pem(key))
-    dists = sorted(str(p) for p in (art / "dist").iterdir())
+    dists = sorted(str(p) for p in art.iterdir())
     verified = run_cli(
-        ["verify", *dists, "--provenance", str(art / "multiple.intoto.jsonl"), "--key", str(tmp_path / "key.pub"),
+        ["verify", *dists, "--provenance", str(side / "multiple.intoto.jsonl"), "--key", str(tmp_path / "key.pub"),
          "--source-uri", "github.com/octo/demo", "--source-tag", "v1.2.3"],
         capsys, tmp_path, on_runner=False,
     )  # fmt: skip

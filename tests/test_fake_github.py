@@ -157,3 +157,45 @@ def test_generate_notes_as_documented(fake: FakeGitHub) -> None:
     assert requests.post(url, json={"tag_name": "v1.0"}, timeout=5).status_code == 401
     # Nothing is saved: no release was made.
     assert fake.repo("o/r").releases == []
+
+
+def test_a_token_without_contents_permission_sees_only_a_private_repositorys_metadata(
+    tmp_path,
+) -> None:
+    from support.act import git
+
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "hello.txt").write_text("hi\n")
+    git(source, "init", "-q", "-b", "main")
+    git(source, "add", "-A")
+    git(source, "commit", "-q", "-m", "one")
+    sha = git(source, "rev-parse", "HEAD").strip()
+    none = {"Authorization": "token n"}
+    with FakeGitHub({"w": "write", "r": "read", "n": "none"}) as fake:
+        fake.add_repo("o/private", private=True).source = source
+        fake.add_repo("o/public").source = source
+        api = f"{fake.api_url}/repos/o/private"
+        # Metadata stays readable; everything else is hidden, as GitHub hides it.
+        assert requests.get(api, headers=none, timeout=5).status_code == 200
+        for path in ("/releases", "/tags", f"/tarball/{sha}"):
+            hidden = requests.get(api + path, headers=none, timeout=5, allow_redirects=False)
+            assert (hidden.status_code, hidden.json()["message"]) == (404, "Not Found"), path
+        # A public repository's contents are readable with the same token.
+        public = requests.get(f"{fake.api_url}/repos/o/public/tarball/{sha}", headers=none,
+                              timeout=5, allow_redirects=False)  # fmt: skip
+        assert public.status_code == 302
+        # contents: read fetches the commit, as actions/checkout does without git.
+        found = requests.get(f"{api}/tarball/{sha}", headers=R, timeout=5, allow_redirects=False)
+        assert found.status_code == 302
+        archive = requests.get(found.headers["Location"], timeout=5)
+        assert archive.headers["Content-Type"] == "application/x-gzip"
+        import io
+        import tarfile
+
+        with tarfile.open(fileobj=io.BytesIO(archive.content)) as tar:
+            assert tar.getnames()[-1].endswith("/hello.txt")
+        # Writing needs contents: write, whatever the visibility.
+        denied = requests.post(f"{fake.api_url}/repos/o/public/releases", json={"tag_name": "v1"},
+                               headers=R, timeout=5)  # fmt: skip
+        assert denied.status_code == 403

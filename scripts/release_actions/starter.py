@@ -145,7 +145,9 @@ def _compiled(project_dir: Path, pyproject: dict[str, object]) -> bool:
     ):
         return True
     setup_py = project_dir / "setup.py"
-    if setup_py.is_file() and re.search(r"\bext_modules\b|\bExtension\(", setup_py.read_text("utf-8")):
+    if setup_py.is_file() and re.search(
+        r"\bext_modules\b|\bExtension\(", setup_py.read_text("utf-8")
+    ):
         return True
     return (project_dir / "Cargo.toml").is_file() or _sources(project_dir)
 
@@ -234,6 +236,11 @@ def _add_inputs(text: str, uses: str, inputs: dict[str, str]) -> str:
     return "".join(out)
 
 
+def _template_ref(action: str = "") -> str:
+    """How a template names the umbrella action or one of the suite's actions."""
+    return f"release-actions/release-actions{'/' + action if action else ''}@v1"
+
+
 def _actions_pin(actions: str) -> tuple[str, str]:
     """(OWNER/REPO, '@ref # comment') from --actions OWNER/REPO@REF."""
     m = re.fullmatch(r"([\w.-]+/[\w.-]+)@([\w./-]+)", actions)
@@ -264,7 +271,9 @@ def _pypi_todo(project: Project, workflow: str) -> list[str]:
         f"  or open the form filled in: {url}",
     ]
     if project.repo is None:
-        lines.append("  (No GitHub remote named origin was found: use your repository's owner and name.)")
+        lines.append(
+            "  (No GitHub remote named origin was found: use your repository's owner and name.)"
+        )
     return lines
 
 
@@ -291,27 +300,33 @@ def adapt(kind: str, project: Project, actions: str = DEFAULT_ACTIONS) -> Starte
     workflow = WORKFLOW_FILES[kind]
     starter = Starter(kind, project.root / ".github" / "workflows" / workflow, "")
     sub = project.subdir
-    changelog = project.changelog.relative_to(project.root).as_posix() if project.changelog else None
+    changelog = None
 
     # Inputs first, while the steps still use the template's own reference.
     # Paths are relative to the repository's top, where the jobs start.
-    umbrella = "release-actions/release-actions@v1"
     if sub:
-        text = _add_inputs(text, "release-actions/release-actions/actions/build@v1", {"project-dir": sub})
-        text = _add_inputs(text, umbrella, {"project-dir": sub})
+        text = _add_inputs(text, _template_ref("actions/build"), {"project-dir": sub})
+        text = _add_inputs(text, _template_ref(), {"project-dir": sub})
     if project.changelog is not None:
+        changelog = project.changelog.relative_to(project.root).as_posix()
         # The release page looks for the change log at the top, the umbrella's
         # notes in the project's directory: name it where neither would look.
         if project.changelog.parent != project.root:
-            text = _add_inputs(text, "release-actions/release-actions/actions/release-page@v1", {"changelog": changelog or ""})
+            text = _add_inputs(
+                text, _template_ref("actions/release-page"), {"changelog": changelog}
+            )
         if project.changelog.parent != project.project_dir:
-            text = _add_inputs(text, umbrella, {"changelog": changelog or ""})
+            text = _add_inputs(text, _template_ref(), {"changelog": changelog})
 
     repo, pin = _actions_pin(actions)
     text = TEMPLATE_REF.sub(lambda m: f"{repo}{m.group('sub')}{pin}", text)
     text = text.replace("$default-branch", project.default_branch)
     normalized = re.sub(r"[-_.]+", "-", project.name).lower()
-    text = re.sub(r"pypi\.org/project/\$\{\{ needs\.\w+\.outputs\.name \}\}/", f"pypi.org/project/{normalized}/", text)
+    text = re.sub(
+        r"pypi\.org/project/\$\{\{ needs\.\w+\.outputs\.name \}\}/",
+        f"pypi.org/project/{normalized}/",
+        text,
+    )
     first, _, rest = text.partition("\n")
     header = f"# Written by `release-actions init` {__version__} for {project.name}; keep its pins current with Dependabot (package-ecosystem: github-actions)."
     text = (header if first.startswith("# Replace") else first) + "\n" + rest

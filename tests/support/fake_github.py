@@ -44,11 +44,11 @@ request in ``fake.requests``.
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import hashlib
 import json
 import re
 import secrets
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -839,7 +839,11 @@ _ROUTES: list[tuple[str, str, Any]] = [
     ("GET", _API + _REPO, _Handler.get_repo),
     ("GET", _API + _REPO + "/tags", _Handler.list_tags),
     ("GET", _API + _REPO + "/tarball/(?P<ref>.+)", _Handler.tarball),
-    ("GET", r"/_codeload/(?P<owner>[^/]+)/(?P<name>[^/]+)/legacy\.tar\.gz/(?P<ref>.+)", _Handler.codeload),
+    (
+        "GET",
+        r"/_codeload/(?P<owner>[^/]+)/(?P<name>[^/]+)/legacy\.tar\.gz/(?P<ref>.+)",
+        _Handler.codeload,
+    ),
     ("GET", _API + _REPO + "/releases", _Handler.list_releases),
     ("POST", _API + _REPO + "/releases", _Handler.create_release),
     ("POST", _API + _REPO + "/releases/generate-notes", _Handler.generate_notes),
