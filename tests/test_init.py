@@ -206,3 +206,28 @@ def test_a_project_without_a_readable_name_asks_for_one(tmp_path: Path, capsys) 
     named = run_cli(["init", str(top), "--name", "legacy-thing"], capsys, tmp_path, on_runner=False)
     assert named.code == 0, named.text
     assert "PyPI Project Name: legacy-thing" in named.out
+
+
+@pytest.mark.index
+@pytest.mark.slow
+def test_the_wheel_carries_the_templates_init_writes(tmp_path: Path) -> None:
+    import zipfile
+
+    built = subprocess.run(
+        [str(Path(sys.executable).parent / "uv"), "build", "--wheel", "--out-dir", str(tmp_path / "dist"), str(ROOT)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    [wheel] = (tmp_path / "dist").glob("*.whl")
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    found = subprocess.run(
+        [sys.executable, "-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+         "from release_actions.starter import template_dir; print(template_dir())", str(site)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert found.returncode == 0, found.stderr
+    templates = Path(found.stdout.strip())
+    assert templates == site / "release_actions" / "templates"
+    for name in ("python-release.yml", "python-release-matrix.yml", "python-release-check.yml"):
+        assert (templates / name).read_bytes() == (ROOT / "workflows-templates" / name).read_bytes()
