@@ -117,7 +117,7 @@ def test_c_extension_gets_the_wheel_matrix(tmp_path: Path, capsys) -> None:
     top = _repo(tmp_path, "cext_demo", branch="trunk")
     result = run_cli(["init", str(top), "--actions", PIN], capsys, tmp_path, on_runner=False)
     assert result.code == 0, result.text
-    assert "template: matrix (it builds compiled code)" in result.out
+    assert "template: matrix (compiled code: wheels per platform)" in result.out
     doc = _workflow(top / ".github" / "workflows" / "release.yml")
     assert "wheels" in doc["jobs"]
     assert doc["jobs"]["publish"]["environment"]["url"].startswith(

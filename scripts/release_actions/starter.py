@@ -241,8 +241,12 @@ def _template_ref(action: str = "") -> str:
     return f"release-actions/release-actions{'/' + action if action else ''}@v1"
 
 
-def _actions_pin(actions: str) -> tuple[str, str]:
-    """(OWNER/REPO, '@ref # comment') from --actions OWNER/REPO@REF."""
+def _actions_pin(actions: str) -> tuple[str, str, bool]:
+    """(OWNER/REPO, '@REF[ # vX.Y.Z]', pinned to a commit?) from --actions OWNER/REPO@REF.
+
+    A commit is taken to be this version's release commit: the comment beside
+    it names the version, as Dependabot expects.
+    """
     m = re.fullmatch(r"([\w.-]+/[\w.-]+)@([\w./-]+)", actions)
     if not m:
         raise InputError(
@@ -250,7 +254,8 @@ def _actions_pin(actions: str) -> tuple[str, str]:
             "Pass --actions like 'octo/release-actions@<40-hex commit SHA>'.",
         )
     repo, ref = m.groups()
-    return repo, f"@{ref} # v{__version__}" if SHA.fullmatch(ref) else f"@{ref}"
+    pinned = SHA.fullmatch(ref) is not None
+    return repo, f"@{ref} # v{__version__}" if pinned else f"@{ref}", pinned
 
 
 def _pypi_todo(project: Project, workflow: str) -> list[str]:
@@ -318,7 +323,7 @@ def adapt(kind: str, project: Project, actions: str = DEFAULT_ACTIONS) -> Starte
         if project.changelog.parent != project.project_dir:
             text = _add_inputs(text, _template_ref(), {"changelog": changelog})
 
-    repo, pin = _actions_pin(actions)
+    repo, pin, pinned = _actions_pin(actions)
     text = TEMPLATE_REF.sub(lambda m: f"{repo}{m.group('sub')}{pin}", text)
     text = text.replace("$default-branch", project.default_branch)
     normalized = re.sub(r"[-_.]+", "-", project.name).lower()
@@ -331,12 +336,12 @@ def adapt(kind: str, project: Project, actions: str = DEFAULT_ACTIONS) -> Starte
     header = f"# Written by `release-actions init` {__version__} for {project.name}; keep its pins current with Dependabot (package-ecosystem: github-actions)."
     text = (header if first.startswith("# Replace") else first) + "\n" + rest
 
-    why = "it builds compiled code" if project.compiled else "pure Python: one sdist and one wheel"
-    starter.found.append(f"template: {kind} ({why})" if kind != "check" else "template: check")
+    compiled = "compiled code: wheels per platform" if project.compiled else "pure Python"
+    starter.found.append(f"template: {kind} ({compiled})")
     starter.found.append(f"project: {project.name}" + (f" in {sub}/" if sub else ""))
     starter.found.append(f"change log: {changelog}" if changelog else "change log: none found")
     starter.found.append(f"actions: {repo}{pin}")
-    if not SHA.fullmatch(pin[1:].split(" ")[0]):
+    if not pinned:
         starter.todo.append(
             f"Pin the actions to a commit: rerun with --actions {repo}@<40-hex commit SHA of v{__version__}> "
             "(a tag can be moved; a commit cannot)."

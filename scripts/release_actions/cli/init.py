@@ -25,7 +25,8 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
                    help="release (sdist + wheel), matrix (cibuildwheel wheels) or check (pull "
                    "requests); default: matrix for compiled code, else release")  # fmt: skip
     p.add_argument("--actions", default=DEFAULT_ACTIONS, metavar="OWNER/REPO@REF",
-                   help=f"how the workflow names this suite; pin a commit SHA (default: {DEFAULT_ACTIONS})")  # fmt: skip
+                   help="how the workflow names this suite: pin the commit of the release you installed "
+                   f"(default: {DEFAULT_ACTIONS})")  # fmt: skip
     p.add_argument("--name", help="the project's name on PyPI (default: from its metadata)")
     p.add_argument("--repo", metavar="OWNER/REPO",
                    help="the GitHub repository (default: the origin remote)")  # fmt: skip
