@@ -125,7 +125,13 @@ def test_c_extension_gets_the_wheel_matrix(tmp_path: Path, capsys) -> None:
     )
     # No change log anywhere: init says so.
     assert "change log: none found" in result.out
-    assert "Add a change log" in result.out
+    assert "GitHub's generated notes" in result.out
+    # The check workflow then has no notes to check.
+    check = run_cli(["init", str(top), "--template", "check"], capsys, tmp_path, on_runner=False)
+    assert check.code == 0, check.text
+    doc = _workflow(top / ".github" / "workflows" / "release-check.yml")
+    [umbrella] = _steps(doc, "/release-actions")
+    assert umbrella["with"]["notes"] == "false"
 
 
 def test_setuptools_check_workflow_names_the_main_branch(tmp_path: Path, capsys) -> None:

@@ -36,7 +36,6 @@ SHA = re.compile(r"[0-9a-f]{40}")
 COMPILED_BACKENDS = ("maturin", "scikit_build_core", "mesonpy", "setuptools_rust", "enscons")
 COMPILED_SOURCES = ("*.c", "*.cc", "*.cpp", "*.cxx", "*.pyx", "*.rs", "*.f90")
 SKIPPED_DIRS = {"tests", "test", "docs", "doc", "build", "dist", "node_modules", "venv"}
-DOCS_DIRS = ("docs", "doc")
 
 
 @dataclass
@@ -153,13 +152,11 @@ def _compiled(project_dir: Path, pyproject: dict[str, object]) -> bool:
 
 
 def _changelog(project_dir: Path) -> Path | None:
-    for directory in (project_dir, *(project_dir / d for d in DOCS_DIRS)):
-        if directory.is_dir():
-            try:
-                return find_changelog(directory)
-            except ChangelogError:
-                continue
-    return None
+    """The change log the notes command would find (the project's top, then docs/)."""
+    try:
+        return find_changelog(project_dir)
+    except ChangelogError:
+        return None
 
 
 def _default_branch(root: Path) -> str:
@@ -322,6 +319,13 @@ def adapt(kind: str, project: Project, actions: str = DEFAULT_ACTIONS) -> Starte
             )
         if project.changelog.parent != project.project_dir:
             text = _add_inputs(text, _template_ref(), {"changelog": changelog})
+    elif kind == "check":
+        # Nothing to check the notes against: GitHub's generated notes stand in.
+        text = text.replace(
+            'notes: "true"',
+            'notes: "false" # no change log: releases use GitHub\'s generated notes',
+            1,
+        )
 
     repo, pin, pinned = _actions_pin(actions)
     text = TEMPLATE_REF.sub(lambda m: f"{repo}{m.group('sub')}{pin}", text)
@@ -348,8 +352,9 @@ def adapt(kind: str, project: Project, actions: str = DEFAULT_ACTIONS) -> Starte
         )
     if changelog is None:
         starter.todo.append(
-            "Add a change log (CHANGES.md or CHANGES.rst with a section per version): the release "
-            "page takes the version's notes from it."
+            "No change log: each release page gets GitHub's generated notes, with a warning. To "
+            "write the notes yourself, add CHANGES.md or CHANGES.rst with a section per version "
+            "and run init again (--force)."
         )
     if kind == "check":
         starter.todo.append("Commit the workflow: it rehearses the release on every pull request.")
