@@ -214,3 +214,22 @@ def test_a_single_file_release_with_the_change_log_under_docs_as_init_writes_it(
     assert release.body is not None
     assert "Fix the greeting for empty names" in release.body
     assert index.files() == []  # publish was not part of this run
+
+
+def test_without_a_change_log_the_release_page_uses_githubs_notes(tmp_path: Path, services) -> None:
+    """The template as copied on a project that keeps no change log: the release goes on."""
+    github, _ = services
+    github.repo("octo/demo").add_tag("v1.2.2")
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project)
+    (project / "CHANGES.md").unlink()
+    run = _run(tmp_path, services, "v1.2.3", ed25519.Ed25519PrivateKey.generate(),
+               job="release-page", project=project)  # fmt: skip
+    assert run.returncode == 0, run.log[-8000:]
+    assert "::warning title=No release notes in the change log::No change log found" in run.log
+    [release] = github.repo("octo/demo").releases
+    assert release.draft
+    assert release.body is not None
+    assert "**Full Changelog**" in release.body
+    assert "/compare/v1.2.2...v1.2.3" in release.body
+    assert sorted(a.name for a in release.assets) == ["SHA256SUMS", *NAMES, "multiple.intoto.jsonl"]

@@ -237,7 +237,7 @@ def test_check_template_rehearses_a_release_on_a_pull_request(tmp_path: Path) ->
     summaries = "\n".join(run.summaries)
     assert "Built flit-demo 1.2.3" in summaries or "Built flit_demo 1.2.3" in summaries
     assert "Release notes for 1.2.3" in summaries
-    assert "Provenance verified" in summaries
+    assert "Provenance VERIFIED" in summaries
     assert "Unsigned provenance" in run.log
 
 
@@ -290,3 +290,29 @@ def test_documented_jobs_that_check_out_may_read_the_code(path: Path) -> None:
                 if "release-actions" in uses.split("@")[0]:
                     # The documented form is the pinned one.
                     assert uses.endswith("@<commit-sha>"), (path.name, uses)
+
+
+@pytest.mark.act
+@pytest.mark.slow
+def test_check_template_passes_on_a_pull_request_of_a_dev_version(tmp_path: Path) -> None:
+    """Main carries the next version as a development release and an "Unreleased" section."""
+    import shutil
+
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace('version = "1.2.3"', 'version = "1.3.0.dev0"')
+    )
+    (project / "CHANGES.md").write_text(
+        "# Changes\n\n## Unreleased\n\n- Brew faster.\n\n## 1.2.3 - 2026-11-20\n\n- Fixed.\n"
+    )
+    template = (ROOT / "workflows-templates" / "python-release-check.yml").read_text()
+    run = run_workflow(
+        tmp_path, {"release-check.yml": template}, project=project, event="pull_request",
+        env={"GITHUB_WORKFLOW_REF": "octo/demo/.github/workflows/release-check.yml@refs/pull/2/merge"},
+    )  # fmt: skip
+    assert run.returncode == 0, run.log[-6000:]
+    summaries = "\n".join(run.summaries)
+    assert "Brew faster." in summaries
+    assert "Provenance VERIFIED" in summaries
