@@ -19,7 +19,8 @@ boolean() {
   case "$2" in
     true | false) ;;
     *)
-      echo "::error title=Invalid input::$1 must be true or false, not '$2'."
+      # The value itself is never printed: it could hold a workflow command.
+      echo "::error title=Invalid input::The $1 input must be true or false."
       exit 1
       ;;
   esac
