@@ -46,6 +46,7 @@ from github.Repository import Repository
 from packaging.version import Version
 
 from .errors import CredentialError, NetworkError, ReleaseError, ReleasePageError
+from .gha import neutral
 from .hashing import Subject
 from .versions import names_version
 
@@ -189,7 +190,8 @@ def _message(exc: GithubException) -> str:
         codes = [str(e.get("code")) for e in errors if isinstance(e, dict) and e.get("code")]
         if codes:
             text += f" ({', '.join(codes)})"
-    return f"{exc.status} {text}"
+    # The server's words are relayed into logs and annotations: made inert first.
+    return f"{exc.status} {neutral(text)[:500]}"
 
 
 def _is_code(exc: GithubException, code: str) -> bool:
