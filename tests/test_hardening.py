@@ -108,3 +108,232 @@ def test_clean_deletes_only_the_projects_own_distributions(
     assert sorted(p.name for p in out.iterdir()) == [
         "flit_demo-1.2.3-py3-none-any.whl", "flit_demo-1.2.3.tar.gz", "notes.txt"
     ]  # fmt: skip
+
+
+# -- a scriptable index on loopback ----------------------------------------------------------------
+
+
+class Index:
+    """A tiny HTTP server; ``answer(method, path, body)`` returns (status, headers, body)
+    or None to dribble a reply one byte every 0.2 s."""
+
+    def __init__(self, answer) -> None:  # type: ignore[no-untyped-def]
+        self.answer = answer
+        self.requests: list[tuple[str, str, bytes]] = []
+        index = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                index.requests.append((self.command, self.path, body))
+                reply = index.answer(self.command, self.path, body)
+                if reply is None:  # a server that never quite finishes
+                    with_headers = b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"
+                    try:
+                        for byte in with_headers + b"x" * 100:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(0.2)
+                    except OSError:
+                        pass
+                    return
+                status, headers, data = reply
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _serve
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> Index:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("built") / "dist"
+    build(PROJECTS / "flit_demo", out, clean=True)
+    return out
+
+
+@pytest.fixture
+def dist(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    work = tmp_path / "work"
+    shutil.copytree(built, work / "dist")
+    monkeypatch.chdir(work)
+    return work / "dist"
+
+
+def _uploaded(body: bytes) -> bytes:
+    """The file part of a multipart upload."""
+    head, _, rest = body.partition(b'name="content"')
+    content = rest.split(b"\r\n\r\n", 1)[1]
+    return content.rsplit(b"\r\n--", 1)[0]
+
+
+def _sums(dist: Path) -> str:
+    from release_actions.hashing import format_sums, hash_files
+
+    return format_sums(hash_files(sorted(dist.iterdir())))
+
+
+def test_publish_uploads_exactly_the_bytes_it_hashed(
+    dist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file swapped during the --skip-existing lookup must not be what is sent."""
+    from release_actions import publish as publish_module
+
+    wheel = next(dist.glob("*.whl"))
+    (tmp_path / "SHA256SUMS").write_text(_sums(dist).split("\n")[0] + "\n")
+    original = wheel.read_bytes()
+
+    def swap_then_look(*args: object, **kwargs: object) -> None:
+        wheel.write_bytes(b"PK" + b"swapped" * 100)  # the attacker's bytes, same name
+        return None
+
+    monkeypatch.setattr(publish_module, "remote_sha256", swap_then_look)
+    with Index(lambda method, path, body: (200, {}, b"")) as index:
+        result = run_cli(["publish", str(wheel), "--skip-existing", "--subjects", str(tmp_path / "SHA256SUMS"),
+                          "--repository-url", index.url + "/legacy/"], capsys, tmp_path,
+                         env={"TWINE_PASSWORD": "pw"})  # fmt: skip
+    assert result.code == 0, result.text
+    [(_, _, body)] = [r for r in index.requests if r[0] == "POST"]
+    assert _uploaded(body) == original
+
+
+def test_no_metadata_is_parsed_before_the_digest_matches(
+    dist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A padded METADATA costs seconds and memory: an untrusted file is refused on its hash alone."""
+    from release_actions import checks
+
+    (tmp_path / "SHA256SUMS").write_text(_sums(dist))
+    wheel = next(dist.glob("*.whl"))
+    wheel.write_bytes(wheel.read_bytes() + b"\0")
+
+    def never(*args: object) -> None:
+        raise AssertionError("metadata parsed before the hash gate")
+
+    monkeypatch.setattr(checks, "read_dist", never)
+    result = run_cli(["publish", "--subjects", str(tmp_path / "SHA256SUMS"),
+                      "--repository-url", "http://127.0.0.1:9/"], capsys, tmp_path,
+                     env={"TWINE_PASSWORD": "pw"})  # fmt: skip
+    assert result.code == 1
+    assert "does not match its hashed subject" in result.text
+
+
+def test_attestations_never_follow_a_link_planted_in_dist(
+    dist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from release_actions import publish as publish_module
+    from support.fake_oidc import FakeRunnerOidc, default_claims
+    from support.fake_pypi import FakePyPI, Publisher
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("untouched")
+    for path in list(dist.iterdir()):
+        (dist / (path.name + ".publish.attestation")).symlink_to(victim)
+    monkeypatch.setattr(publish_module, "sign_attestations",
+                        lambda paths, token: {p: json.dumps({"for": p.name}) for p in paths})  # fmt: skip
+    with FakeRunnerOidc(default_claims()) as runner, FakePyPI(runner=runner) as fake:
+        fake.publishers.append(Publisher("octo/demo", "release.yml", "pypi"))
+        result = run_cli(["publish", "--attestations", "--repository-url", fake.upload_url],
+                         capsys, tmp_path, env=runner.env)  # fmt: skip
+    assert result.code == 0, result.text
+    assert victim.read_text() == "untouched"
+    written = sorted(dist.glob("*.publish.attestation"))
+    assert len(written) == 2
+    assert all(not p.is_symlink() and json.loads(p.read_text())["for"] in p.name for p in written)
+
+
+def test_skip_existing_copes_with_html_from_the_json_api(
+    dist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An index whose JSON API answers HTML: no traceback, the upload goes on."""
+    page = b"<html><body>Welcome to our index</body></html>"
+    answers = {"GET": (200, {"Content-Type": "text/html"}, page), "POST": (200, {}, b"")}
+    with Index(lambda method, path, body: answers[method]) as index:
+        result = run_cli(["publish", "--skip-existing", "--repository-url", index.url + "/legacy/"],
+                         capsys, tmp_path, env={"TWINE_PASSWORD": "pw"})  # fmt: skip
+    assert result.code == 0, result.text
+    assert len(json.loads(result.outputs["uploaded"])) == 2
+
+
+def test_a_password_in_the_repository_url_is_never_printed(
+    dist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = "s3cr3t-in-url"
+    with Index(lambda method, path, body: (200, {}, b"")) as index:
+        url = index.url.replace("http://", f"http://alice:{secret}@") + "/legacy/"
+        result = run_cli(["publish", "--repository-url", url], capsys, tmp_path,
+                         env={"TWINE_PASSWORD": "pw"})  # fmt: skip
+    assert result.code == 0, result.text
+    assert f"::add-mask::{secret}\n" in result.out
+    visible = result.text.replace(f"::add-mask::{secret}\n", "")
+    assert secret not in visible
+    assert "alice:***@" in result.summary
+
+
+def test_a_server_that_dribbles_bytes_meets_a_total_deadline(
+    dist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Per-read timeouts never fire on a server that sends a byte every 0.2 s."""
+    posts: list[int] = []
+
+    def answer(method: str, path: str, body: bytes):  # type: ignore[no-untyped-def]
+        posts.append(1)
+        return None if len(posts) == 1 else (200, {}, b"")
+
+    wheel = next(dist.glob("*.whl"))
+    env = {"TWINE_PASSWORD": "pw", "RA_PUBLISH_DEADLINE": "1", "RA_PUBLISH_TIMEOUT": "5",
+           "RA_PUBLISH_BACKOFF": "0"}  # fmt: skip
+    with Index(answer) as index:
+        start = time.monotonic()
+        result = run_cli(["publish", str(wheel), "--repository-url", index.url + "/legacy/"],
+                         capsys, tmp_path, env=env)  # fmt: skip
+        took = time.monotonic() - start
+    assert result.code == 0, result.text
+    assert "no answer within 1 s; retrying" in result.err
+    assert len(posts) == 2
+    assert took < 4
+
+
+def test_the_oidc_token_is_never_sent_after_a_redirect(
+    dist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from support.fake_oidc import FakeRunnerOidc, default_claims
+
+    with Index(lambda method, path, body: (200, {}, b"{}")) as thief:
+
+        def answer(method: str, path: str, body: bytes):  # type: ignore[no-untyped-def]
+            if path == "/_/oidc/audience":
+                return 200, {"Content-Type": "application/json"}, b'{"audience": "pypi"}'
+            return 307, {"Location": thief.url + "/steal"}, b""
+
+        with FakeRunnerOidc(default_claims()) as runner, Index(answer) as index:
+            result = run_cli(["publish", "--repository-url", index.url + "/legacy/"], capsys,
+                             tmp_path, env=runner.env)  # fmt: skip
+    assert result.code == 1
+    assert "redirect" in result.text
+    assert thief.requests == []
+    assert not any(method == "POST" and path == "/legacy/" for method, path, _ in index.requests)
