@@ -337,3 +337,66 @@ def test_the_oidc_token_is_never_sent_after_a_redirect(
     assert "redirect" in result.text
     assert thief.requests == []
     assert not any(method == "POST" and path == "/legacy/" for method, path, _ in index.requests)
+
+
+# -- release-page: the gate covers every file it attaches -------------------------------------------
+
+DATA = Path(__file__).parent / "data" / "pypi-attestations"
+PEP740 = "pypi_attestations-0.0.19.tar.gz.publish.attestation"
+PEP740_SUBJECT = "9bb1add04b1b4e182be6b0b80931593f7a291eb49d69b4fd728a5d4cbcdc4bd3  pypi_attestations-0.0.19.tar.gz\n"
+
+
+@pytest.fixture
+def github() -> Iterator[object]:
+    from support.fake_github import FakeGitHub
+
+    with FakeGitHub({"ghs_gate": "write"}) as server:
+        server.add_repo("trailofbits/pypi-attestations")
+        yield server
+
+
+def _release_page(github, capsys, tmp_path: Path, *files: str):  # type: ignore[no-untyped-def]
+    env = {"GITHUB_API_URL": github.api_url, "GITHUB_REPOSITORY": "trailofbits/pypi-attestations",
+           "GITHUB_TOKEN": "ghs_gate", "RA_GITHUB_WRITE_INTERVAL": "0"}  # fmt: skip
+    return run_cli(["release-page", "--tag", "v0.0.19", "--notes-file", "notes.md", "--subjects",
+                    "subjects.txt", *files], capsys, tmp_path, env=env)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "why"),
+    [
+        ("pypi_attestations-0.0.19.tar.gz.sigstore.json", b'{"payload": "x"}', "not an attestation that can be verified"),
+        ("pypi_attestations-0.0.19.tar.gz.publish.attestation", b"not json", "not an attestation that can be verified"),
+        ("other-1.0.tar.gz.publish.attestation", None, "is not among the hashed subjects"),
+        ("SHA256SUMS", ("a" * 64 + "  evil.tar.gz\n").encode(), "does not list exactly the hashed subjects"),
+    ],
+    ids=["bundle-garbage", "attestation-garbage", "attestation-of-a-stranger", "sums-not-the-subjects"],
+)  # fmt: skip
+def test_release_page_attaches_sidecars_only_when_they_are_what_they_claim(
+    github, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    name: str, content: bytes | None, why: str,
+) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.md").write_text("Notes.\n")
+    (tmp_path / "subjects.txt").write_text(PEP740_SUBJECT)
+    (tmp_path / name).write_bytes(content if content is not None else (DATA / PEP740).read_bytes())
+    result = _release_page(github, capsys, tmp_path, name)
+    assert result.code == 1, result.text
+    assert why in result.text
+    assert [r for r in github.requests if r[0] != "GET"] == []
+
+
+def test_release_page_attaches_a_verifiable_attestation_of_a_subject(
+    github, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real PEP 740 attestation (trailofbits/pypi-attestations v0.0.19) for a subject passes."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.md").write_text("Notes.\n")
+    (tmp_path / "subjects.txt").write_text(PEP740_SUBJECT)
+    shutil.copy(DATA / PEP740, tmp_path / PEP740)
+    (tmp_path / "SHA256SUMS").write_text(PEP740_SUBJECT)
+    result = _release_page(github, capsys, tmp_path, PEP740, "SHA256SUMS")
+    assert result.code == 0, result.text
+    assert sorted(a.name for a in github.repo("trailofbits/pypi-attestations").releases[0].assets) == [
+        "SHA256SUMS", PEP740
+    ]  # fmt: skip
