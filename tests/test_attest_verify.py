@@ -386,7 +386,11 @@ def test_keyless_signing_uses_the_runner_identity_and_masks_the_token(
 
 def _event(tmp_path: Path, visibility: str) -> dict[str, str]:
     path = tmp_path / f"event-{visibility}.json"
-    repository = {"full_name": "octo/demo", "private": visibility != "public", "visibility": visibility}
+    repository = {
+        "full_name": "octo/demo",
+        "private": visibility != "public",
+        "visibility": visibility,
+    }
     path.write_text(json.dumps({"ref": "refs/tags/v1.2.3", "repository": repository}))
     return {"GITHUB_EVENT_PATH": str(path)}
 
@@ -406,7 +410,8 @@ def test_keyless_signing_of_a_non_public_repository_needs_an_opt_in(
     with FakeRunnerOidc(default_claims()) as oidc:
         result = run_cli(["attest"], capsys, tmp_path, env={**env, **oidc.env})
         assert result.code == 2
-        assert "is not public" in result.text and "--allow-public-log" in result.text
+        assert "is not public" in result.text
+        assert "--allow-public-log" in result.text
         assert not list(release.glob("*.jsonl"))
         assert result.outputs == {}
 
@@ -415,7 +420,9 @@ def test_keyless_signing_of_a_non_public_repository_needs_an_opt_in(
             return signing.Signed(json.dumps(signing.unsigned_envelope(payload)), "test")
 
         monkeypatch.setattr(signing, "sigstore_sign", fake)
-        result = run_cli(["attest", "--allow-public-log"], capsys, tmp_path, env={**env, **oidc.env})
+        result = run_cli(
+            ["attest", "--allow-public-log"], capsys, tmp_path, env={**env, **oidc.env}
+        )
     assert result.code == 0, result.text
     assert len(signed) == 1
 

@@ -10,9 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import stat
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from release_actions import gha
 from release_actions.build import build
 from support.cli import run_cli
 
@@ -41,7 +37,7 @@ def _forged(text: str) -> list[str]:
 
 # -- tokens and identities -----------------------------------------------------------------------
 
-BACKEND = '''
+BACKEND = """
 import json, os
 def _record():
     with open(os.environ["RA_TEST_SEEN"], "w") as fh:
@@ -51,7 +47,7 @@ def build_sdist(directory, config_settings=None):
     _record()
 def build_wheel(directory, config_settings=None, metadata_directory=None):
     _record()
-'''
+"""
 
 
 def test_the_build_backend_never_sees_tokens_or_the_runner_files(tmp_path: Path) -> None:
@@ -97,7 +93,8 @@ def test_clean_deletes_only_the_projects_own_distributions(
         (out / name).write_bytes(b"keep me")
         result = run_cli(["build", str(src), "--out-dir", str(out), "--clean"], capsys, tmp_path)
         assert result.code == 1, result.text
-        assert f"holds {name}" in result.text and "--clean leaves it alone" in result.text
+        assert f"holds {name}" in result.text
+        assert "--clean leaves it alone" in result.text
         assert (out / name).read_bytes() == b"keep me"
         assert sorted(p.name for p in out.iterdir()) == [name]
         (out / name).unlink()
@@ -186,7 +183,7 @@ def dist(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _uploaded(body: bytes) -> bytes:
     """The file part of a multipart upload."""
-    head, _, rest = body.partition(b'name="content"')
+    _head, _, rest = body.partition(b'name="content"')
     content = rest.split(b"\r\n\r\n", 1)[1]
     return content.rsplit(b"\r\n--", 1)[0]
 

@@ -266,7 +266,11 @@ def test_trusted_publishing_with_attestations(
 def _event(tmp_path: Path, visibility: str) -> str:
     """The event payload of a push to a repository of this visibility."""
     path = tmp_path / f"event-{visibility}.json"
-    repository = {"full_name": "octo/demo", "private": visibility != "public", "visibility": visibility}
+    repository = {
+        "full_name": "octo/demo",
+        "private": visibility != "public",
+        "visibility": visibility,
+    }
     path.write_text(json.dumps({"ref": "refs/tags/v1.2.3", "repository": repository}))
     return str(path)
 
@@ -285,7 +289,8 @@ def test_attestations_of_a_non_public_repository_need_an_explicit_opt_in(
         env["GITHUB_EVENT_PATH"] = _event(tmp_path, visibility)
     result = run_cli(["publish", "--repository-url", fake.upload_url], capsys, tmp_path, env=env)
     assert result.code == 0, result.text
-    assert calls == [] and runner.audiences == ["pypi"]
+    assert calls == []
+    assert runner.audiences == ["pypi"]
     assert all(f.attestations is None for f in fake.files.values())
     assert "this repository is not public" in result.out
     fake.files.clear()

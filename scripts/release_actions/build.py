@@ -268,8 +268,12 @@ def _is_dist(path: Path) -> bool:
 
 def _recognised(path: Path) -> bool:
     """A file name a build front end writes: a valid wheel or sdist name, nothing else."""
-    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename
-    from packaging.utils import parse_sdist_filename, parse_wheel_filename
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
 
     try:
         if path.name.endswith(".whl"):

@@ -51,8 +51,7 @@ def neutral(value: str) -> str:
     can begin a workflow command where it lands.
     """
     text = "".join(
-        c.encode("unicode_escape").decode("ascii") if _unprintable(c) else c
-        for c in value
+        c.encode("unicode_escape").decode("ascii") if _unprintable(c) else c for c in value
     )
     return _inert(text)
 
@@ -132,7 +131,7 @@ def guarded_stdio(active: bool) -> Iterator[None]:
         return
     saved = sys.stdout, sys.stderr
     out, err = GuardedStream(saved[0]), GuardedStream(saved[1])
-    sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
+    sys.stdout, sys.stderr = out, err
     try:
         yield
     finally:

@@ -75,7 +75,7 @@ def _event(env: Mapping[str, str]) -> dict[str, Any]:
         return {}
     try:
         event = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
     return event if isinstance(event, dict) else {}
 
@@ -92,7 +92,7 @@ def public_repository(env: Mapping[str, str]) -> bool:
         return False
     visibility = repository.get("visibility")
     if visibility is not None:
-        return visibility == "public"
+        return bool(visibility == "public")
     return repository.get("private") is False
 
 
@@ -117,7 +117,7 @@ def unverified_claims(token: str) -> dict[str, Any]:
     try:
         payload = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
+    except (IndexError, ValueError, RecursionError):
         return {}
     return claims if isinstance(claims, dict) else {}
 
@@ -198,7 +198,7 @@ def mint_token(
         )
     try:
         audience = str(answer.json()["audience"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise CredentialError(
             f"{shown}/_/oidc/audience did not answer with an audience.",
             "Check that the repository URL is the index's upload URL.",
@@ -229,12 +229,12 @@ def mint_token(
     if minted.status_code == 200:
         try:
             api_token = str(minted.json()["token"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise CredentialError(f"{shown} minted no token.", "Re-run the job.") from None
         mask(api_token)
         return api_token
     errors: list[dict[str, str]] = []
-    with contextlib.suppress(ValueError, AttributeError):
+    with contextlib.suppress(ValueError, AttributeError, TypeError, RecursionError):
         errors = list(minted.json().get("errors") or [])
     codes = {str(e.get("code")) for e in errors if isinstance(e, dict)}
     described = neutral(

@@ -162,7 +162,9 @@ def sign_attestations(paths: Sequence[Path], token: str) -> dict[Path, str]:
 # -- the index's view of a file -----------------------------------------------------------------------
 
 
-def remote_sha256(base: str, name: str, version: str, filename: str, deadline_s: float = 120.0) -> str | None:
+def remote_sha256(
+    base: str, name: str, version: str, filename: str, deadline_s: float = 120.0
+) -> str | None:
     """The sha256 the index has for ``filename``: from its JSON API, else its simple index.
 
     Whatever the index answers (HTML where JSON was asked for, JSON of another
@@ -191,14 +193,18 @@ def remote_sha256(base: str, name: str, version: str, filename: str, deadline_s:
 def _json_sha256(body: bytes, filename: str) -> str | None:
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # HTML, nesting too deep, numbers too long
         return None
     urls = document.get("urls") if isinstance(document, dict) else None
     for entry in urls if isinstance(urls, list) else []:
         if isinstance(entry, dict) and entry.get("filename") == filename:
             digests = entry.get("digests")
             digest = digests.get("sha256") if isinstance(digests, dict) else None
-            return digest.lower() if isinstance(digest, str) and re.fullmatch(r"[0-9a-fA-F]{64}", digest) else None
+            return (
+                digest.lower()
+                if isinstance(digest, str) and re.fullmatch(r"[0-9a-fA-F]{64}", digest)
+                else None
+            )
     return None
 
 
@@ -261,8 +267,10 @@ def _publish_checked(
     # derived from the files (their names) is printed.
     with requests.Session() as session:
         creds = credentials(repository_url, project, env, mask, session)
-    for path in set_aside:
-        log(f"not uploading {neutral(path.name)}: it is not a distribution (attestations are made afresh)")
+    for leftover in set_aside:
+        log(
+            f"not uploading {neutral(leftover.name)}: it is not a distribution (attestations are made afresh)"
+        )
     if attestations is None:
         attestations = creds.trusted and is_pypi(repository_url)
         if attestations and not public_repository(env):
@@ -291,7 +299,9 @@ def _publish_checked(
             attestation = copy.with_name(copy.name + ".publish.attestation")
             write_atomic(attestation, text.encode("utf-8"))
             original = originals[copy]
-            write_atomic(original.with_name(original.name + ".publish.attestation"), text.encode("utf-8"))
+            write_atomic(
+                original.with_name(original.name + ".publish.attestation"), text.encode("utf-8")
+            )
             attestation_files[copy] = attestation
 
     outcome = Outcome()
@@ -316,7 +326,8 @@ def _publish_checked(
             name = neutral(path.name)
             if (
                 skip_existing
-                and remote_sha256(base, project, info.version, path.name, settings.deadline) == subject.sha256
+                and remote_sha256(base, project, info.version, path.name, settings.deadline)
+                == subject.sha256
             ):
                 outcome.skipped.append(path.name)
                 pending.remove(path.name)
@@ -327,7 +338,15 @@ def _publish_checked(
                 package.add_attestations([str(attestation_files[path])])
             start = time.perf_counter()
             status = _upload_one(
-                upload_session, repository_url, package, subject, base, info.version, settings, log, watch
+                upload_session,
+                repository_url,
+                package,
+                subject,
+                base,
+                info.version,
+                settings,
+                log,
+                watch,
             )
             seconds = time.perf_counter() - start
             pending.remove(path.name)
@@ -451,9 +470,7 @@ def _upload_one(
             reason = f"HTTP {status} {text}"
         if attempt < settings.attempts:
             delay = settings.backoff * 2 ** (attempt - 1)
-            log(
-                f"{name}: {reason}; retrying in {delay:.1f} s ({attempt}/{settings.attempts})"
-            )
+            log(f"{name}: {reason}; retrying in {delay:.1f} s ({attempt}/{settings.attempts})")
             settings.sleep(delay)
     raise NetworkError(
         f"Uploading {name} failed {settings.attempts} times: {reason}.",

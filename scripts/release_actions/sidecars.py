@@ -81,6 +81,4 @@ def _check_attestation(
     if not report.ok:
         failed = next((c for c in report.checks if c.status == FAIL), None)
         detail = f" ({failed.name}: {neutral(failed.detail)})" if failed else ""
-        raise _refuse(
-            f.name, f"it does not verify as an attestation of {neutral(target)}{detail}"
-        )
+        raise _refuse(f.name, f"it does not verify as an attestation of {neutral(target)}{detail}")
