@@ -571,6 +571,14 @@ def make_release(
     client = Client(target, settings or Settings())
     try:
         return _make_release(client, request, log)
+    except (ValueError, RecursionError):
+        # PyGithub parses every answer as JSON: an HTML page from a proxy, or
+        # garbage, surfaces here rather than as a GithubException.
+        raise NetworkError(
+            f"The GitHub API at {target.api_url} answered with something that is not JSON.",
+            "Check GITHUB_API_URL (on GitHub Enterprise Server it ends in /api/v3); re-run the job: "
+            "it picks up where this one stopped.",
+        ) from None
     finally:
         client.close()
 
