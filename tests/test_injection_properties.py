@@ -15,7 +15,7 @@ import io
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
@@ -78,13 +78,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def work(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
+) -> Callable[[], Path]:
     def fresh() -> Path:
         path = tmp_path_factory.mktemp("work")
         monkeypatch.chdir(path)
         return path
 
-    yield fresh  # type: ignore[misc]
+    return fresh
 
 
 # -- file names --------------------------------------------------------------------------------
