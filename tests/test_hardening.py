@@ -7,9 +7,12 @@ command on a simulated runner is in test_injection_properties.py.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
+import stat
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from release_actions import gha
 from release_actions.build import build
 from support.cli import run_cli
 
@@ -397,3 +401,153 @@ def test_release_page_attaches_a_verifiable_attestation_of_a_subject(
     assert sorted(a.name for a in github.repo("trailofbits/pypi-attestations").releases[0].assets) == [
         "SHA256SUMS", PEP740
     ]  # fmt: skip
+
+
+# -- workflow commands: one escaping function, and a guard on both streams --------------------------
+
+
+def test_neutral_keeps_untrusted_text_on_one_inert_line() -> None:
+    name = "x\n::stop-commands::hide\r\n.sigstore"
+    shown = gha.neutral(name)
+    assert shown == "x\\n::stop-commands::hide\\r\\n.sigstore"
+    assert _forged(shown) == []
+    assert _forged(gha.neutral("  ::error::x")) == []
+    assert _forged(gha.neutral("a ##[group]b")) == []
+    assert gha.neutral("dé mo-1.0.tar.gz") == "dé mo-1.0.tar.gz"  # ordinary text unchanged
+    assert gha.neutral("a\u2028b\x85c") == "a\\u2028b\\x85c"
+
+
+def test_the_guard_lets_no_line_through_as_a_command() -> None:
+    out = io.StringIO()
+    stream = gha.GuardedStream(out)
+    # A command split over writes, and after a bare CR, is still caught.
+    for piece in ["ok\n", "  :", ":stop-commands::x\n", "a\r::add-mask::y\n", "##", "[group]z"]:
+        stream.write(piece)
+    assert out.getvalue().count("\n") == 3  # whole lines only; the last one waits
+    stream.drain()
+    assert _forged(out.getvalue()) == []
+    assert (
+        out.getvalue().replace("\u200b", "")
+        == "ok\n  ::stop-commands::x\na\r::add-mask::y\n##[group]z"
+    )
+
+
+def test_on_a_runner_the_cli_prints_nothing_raw(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The notes command prints the change log: a hostile line in it stays inert."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "CHANGES.md").write_text("## 1.0\n\n::stop-commands::x\n\n- ##[add-mask]y\n")
+    result = run_cli(["notes", "--version", "1.0", "CHANGES.md"], capsys, tmp_path)
+    assert result.code == 0, result.text
+    assert _forged(result.out + result.err) == []
+    assert "::stop-commands::x" in result.outputs["notes"]  # the output itself is unchanged
+    off = run_cli(["notes", "--version", "1.0", "CHANGES.md"], capsys, tmp_path, on_runner=False)
+    assert off.out.splitlines()[0] == "::stop-commands::x"  # off a runner, printed as it is
+
+
+def test_publish_masks_secrets_before_printing_any_file_name(
+    dist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (dist / "x\n::stop-commands::hide\n.sigstore").write_text("{}")
+    with Index(lambda method, path, body: (200, {}, b"")) as index:
+        result = run_cli(["publish", "--repository-url", index.url + "/legacy/", "dist/*"], capsys,
+                         tmp_path, env={"TWINE_PASSWORD": "pw-hidden"})  # fmt: skip
+    assert result.code == 0, result.text
+    assert result.out.startswith("::add-mask::pw-hidden\n")
+    assert "not uploading x\\n::stop-commands::hide\\n.sigstore" in result.err
+    assert _forged(result.err) == []
+
+
+# -- step scripts and the bootstrap -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("script", "variable"),
+    [("lib.sh", None), ("build.sh", "RA_INPUT_DISTS"), ("publish.sh", "RA_INPUT_ATTESTATIONS")],
+)
+def test_step_scripts_never_print_an_input_value(
+    tmp_path: Path, script: str, variable: str | None
+) -> None:
+    value = "x\n::add-mask::y\n::stop-commands::z"
+    env = {"PATH": os.environ["PATH"], "RA_PYTHON": "/bin/false", "RA_INPUT_PROJECT_DIR": ".",
+           "GITHUB_REF": "refs/heads/main",
+           "RA_INPUT_REPOSITORY_URL": "u", "RA_INPUT_SKIP_EXISTING": "true",
+           "RA_INPUT_ATTESTATIONS": "auto", "RA_INPUT_DISTS": "both"}  # fmt: skip
+    steps = ROOT / "scripts" / "steps"
+    if variable is None:
+        command = ["bash", "-c", f'. "{steps}/lib.sh"; boolean draft "$V"']
+        env["V"] = value
+    else:
+        command = ["bash", str(steps / script)]
+        env[variable] = value
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("::error title=Invalid input::")
+    assert "::add-mask::y" not in proc.stdout + proc.stderr
+    assert "stop-commands" not in proc.stdout + proc.stderr
+
+
+def test_bootstrap_refuses_a_shared_folder_it_did_not_make(tmp_path: Path) -> None:
+    """Without RUNNER_TEMP the venv lives in a private folder; a planted one is never used."""
+    import sys
+
+    uid = os.getuid()
+    planted = tmp_path / f"release-actions-{uid}"
+    (planted / "venv-planted").mkdir(parents=True)
+    (planted / "venv-planted" / ".ready").touch()
+    planted.chmod(0o777)
+    env = {k: v for k, v in os.environ.items() if k not in ("RUNNER_TEMP", "GITHUB_OUTPUT")}
+    env.update(TMPDIR=str(tmp_path), RA_BASE_PYTHON=sys.executable)
+    proc = subprocess.run(["bash", str(ROOT / "scripts" / "bootstrap.sh")], env=env,
+                          capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
+    assert proc.returncode == 1
+    assert "::error title=Unsafe environment folder::" in proc.stdout
+    assert stat.S_IMODE(planted.stat().st_mode) == 0o777  # left as it was
+    assert list(planted.iterdir()) == [planted / "venv-planted"]
+
+
+def test_bootstrap_runs_the_uv_of_the_lock_by_its_path(tmp_path: Path) -> None:
+    """uv's find_uv_bin prefers a uv in the base interpreter's scripts folder: never that one."""
+    import sys
+    import venv
+
+    base = tmp_path / "base"
+    venv.create(base, system_site_packages=True, with_pip=False, symlinks=True)
+    called = tmp_path / "impostor-ran"
+    impostor = base / "bin" / "uv"
+    impostor.write_text(f"#!/bin/sh\ntouch '{called}'\nexit 1\n")
+    impostor.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_OUTPUT",)}
+    env.update(
+        RUNNER_TEMP=str(tmp_path / "runner-temp"), RA_BASE_PYTHON=str(base / "bin" / "python")
+    )
+    (tmp_path / "runner-temp").mkdir()
+    proc = subprocess.run(["bash", str(ROOT / "scripts" / "bootstrap.sh")], env=env,
+                          capture_output=True, text=True, check=False, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not called.exists()
+    python = proc.stdout.strip()
+    check = subprocess.run([python, "-I", "-c", "import release_actions, twine"], check=False)
+    assert check.returncode == 0
+    assert sys.executable  # the base interpreter's pip (system site) installed uv from the lock
+
+
+# -- symbolic links on the way to a release file --------------------------------------------------
+
+
+def test_hash_refuses_a_symlinked_folder_on_the_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "demo-1.0.tar.gz").write_bytes(b"not from this build")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "dist").symlink_to(elsewhere)
+    monkeypatch.chdir(work)
+    for args in (["hash", "dist/demo-1.0.tar.gz"], ["hash", "dist/*"]):
+        result = run_cli([*args, "--output", "SUMS"], capsys, tmp_path)
+        assert result.code == 1, result.text
+        assert "the folder 'dist' on its path is a symbolic link" in result.text
+        assert not (work / "SUMS").exists()

@@ -30,7 +30,8 @@ boolean() {
 pushed_tag() {
   local tag=${1:-}
   if [ -z "$tag" ] && [ "${GITHUB_REF_TYPE:-}" = tag ]; then tag=${GITHUB_REF_NAME:-}; fi
-  if [ -z "$tag" ] && [ "${GITHUB_REF#refs/tags/}" != "${GITHUB_REF:-}" ]; then tag=${GITHUB_REF#refs/tags/}; fi
+  local ref=${GITHUB_REF:-}
+  if [ -z "$tag" ] && [ "${ref#refs/tags/}" != "$ref" ]; then tag=${ref#refs/tags/}; fi
   printf '%s' "$tag"
 }
 
