@@ -551,3 +551,17 @@ def test_hash_refuses_a_symlinked_folder_on_the_path(
         assert result.code == 1, result.text
         assert "the folder 'dist' on its path is a symbolic link" in result.text
         assert not (work / "SUMS").exists()
+
+
+def test_the_catalogue_names_a_real_test_for_every_held_out_attack() -> None:
+    import re
+
+    doc = (ROOT / "docs" / "bad-inputs.md").read_text()
+    section = doc.split("## Held-out attacks", 1)[1]
+    rows = re.findall(
+        r"^\| `([a-z0-9-]+)` \| \w+ \| `(test_\w+)`(?: \((test_\w+\.py)\))? \|", section, re.M
+    )
+    assert len(rows) >= 25
+    for case, test, module in rows:
+        source = (ROOT / "tests" / (module or "test_hardening.py")).read_text()
+        assert f"def {test}(" in source, (case, test, module)
