@@ -565,3 +565,20 @@ def test_the_catalogue_names_a_real_test_for_every_held_out_attack() -> None:
     for case, test, module in rows:
         source = (ROOT / "tests" / (module or "test_hardening.py")).read_text()
         assert f"def {test}(" in source, (case, test, module)
+
+
+def test_a_github_api_that_dribbles_bytes_meets_a_total_deadline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.md").write_text("Notes.\n")
+    with Index(lambda method, path, body: None) as api:
+        env = {"GITHUB_API_URL": api.url + "/api/v3", "GITHUB_REPOSITORY": "o/r",
+               "GITHUB_TOKEN": "ghs_x", "RA_GITHUB_DEADLINE": "1", "RA_GITHUB_ATTEMPTS": "1"}  # fmt: skip
+        start = time.monotonic()
+        result = run_cli(["release-page", "--tag", "v1.0", "--notes-file", "notes.md"], capsys,
+                         tmp_path, env=env)  # fmt: skip
+        took = time.monotonic() - start
+    assert result.code == 1
+    assert "Could not reach GitHub" in result.text
+    assert took < 6

@@ -80,3 +80,45 @@ def within(seconds: float, watch: Watch | None = None) -> Iterator[Watch]:
     finally:
         timer.cancel()
         _local.watch = outer
+
+
+# -- PyGithub -------------------------------------------------------------------------------------
+
+_github_seconds = 1800.0
+
+
+def github_connections(seconds: float) -> None:
+    """Give every PyGithub request made from now on a total deadline of ``seconds``.
+
+    PyGithub lets a caller supply its connection classes; ours run each
+    request (its retries and body included) under ``within``. Supplying them
+    also turns off PyGithub's connection reuse, which is turned back on: the
+    classes change nothing else about a connection.
+    """
+    global _github_seconds
+    from github.Requester import (
+        HTTPRequestsConnectionClass,
+        HTTPSRequestsConnectionClass,
+        Requester,
+    )
+
+    _github_seconds = seconds
+    if getattr(Requester, "_ra_deadlines", False):
+        return
+
+    class _Http(HTTPRequestsConnectionClass):
+        def getresponse(self) -> Any:
+            # One watch per connection: a connection belongs to one thread's client.
+            watch = self.__dict__.setdefault("_ra_watch", Watch())
+            with within(_github_seconds, watch):
+                return super().getresponse()
+
+    class _Https(HTTPSRequestsConnectionClass):
+        def getresponse(self) -> Any:
+            watch = self.__dict__.setdefault("_ra_watch", Watch())
+            with within(_github_seconds, watch):
+                return super().getresponse()
+
+    Requester.injectConnectionClasses(_Http, _Https)
+    setattr(Requester, "_Requester__persist", True)  # noqa: B010 - reuse connections as before
+    setattr(Requester, "_ra_deadlines", True)  # noqa: B010

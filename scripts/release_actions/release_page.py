@@ -45,6 +45,7 @@ from github.Milestone import Milestone
 from github.Repository import Repository
 from packaging.version import Version
 
+from . import deadline
 from .errors import CredentialError, NetworkError, ReleaseError, ReleasePageError
 from .gha import neutral
 from .hashing import Subject
@@ -80,6 +81,9 @@ class Settings:
     attempts: int = 5
     backoff: float = 2.0  # seconds before the first retry; doubles, capped at 30 s
     timeout: int = 120  # uploads of large wheels need more than PyGithub's 15 s
+    deadline: float = (
+        1800.0  # per request, start to end (a per-read timeout never fires on a dribble)
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -92,6 +96,7 @@ class Settings:
             "RA_GITHUB_ATTEMPTS": ("attempts", int),
             "RA_GITHUB_BACKOFF": ("backoff", float),
             "RA_GITHUB_TIMEOUT": ("timeout", int),
+            "RA_GITHUB_DEADLINE": ("deadline", float),
         }
         changes: dict[str, Any] = {}
         for variable, (attribute, kind) in names.items():
@@ -105,7 +110,9 @@ class Settings:
                     f"{variable}={raw!r} is not a number.",
                     f"Set {variable} to a number or unset it.",
                 ) from None
-            if value < 0 or (attribute in ("upload_workers", "attempts", "timeout") and value < 1):
+            if value < 0 or (
+                attribute in ("upload_workers", "attempts", "timeout", "deadline") and value < 1
+            ):
                 raise ReleasePageError(
                     f"{variable}={raw!r} is out of range.", f"Set {variable} to a positive number."
                 )
@@ -312,6 +319,7 @@ class Client:
                 allowed_methods=frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE"}),
                 raise_on_status=False,
             )
+            deadline.github_connections(self.settings.deadline)
             gh = Github(
                 base_url=self.target.api_url.rstrip("/"),
                 auth=Auth.Token(self.target.token),
