@@ -65,6 +65,11 @@ class Settings:
     deadline: float = 1800.0  # per upload attempt, start to end
     sleep: Callable[[float], None] = time.sleep
 
+    @property
+    def lookup_deadline(self) -> float:
+        """A question about one file (what sha256 does the index hold?) is quick or fails."""
+        return min(120.0, self.deadline)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         """RA_PUBLISH_BACKOFF lets tests retry without waiting."""
@@ -326,7 +331,7 @@ def _publish_checked(
             name = neutral(path.name)
             if (
                 skip_existing
-                and remote_sha256(base, project, info.version, path.name, settings.deadline)
+                and remote_sha256(base, project, info.version, path.name, settings.lookup_deadline)
                 == subject.sha256
             ):
                 outcome.skipped.append(path.name)
@@ -445,7 +450,9 @@ def _upload_one(
             if status in (200, 201):
                 return "uploaded"
             if status == 409 or (status == 400 and "exist" in text.lower()):
-                there = remote_sha256(base, project, version, subject.name, settings.deadline)
+                there = remote_sha256(
+                    base, project, version, subject.name, settings.lookup_deadline
+                )
                 if there == subject.sha256:
                     return "skipped"
                 if there is None:
