@@ -507,6 +507,8 @@ def test_bootstrap_refuses_a_shared_folder_it_did_not_make(tmp_path: Path) -> No
     assert list(planted.iterdir()) == [planted / "venv-planted"]
 
 
+@pytest.mark.index  # installs the lock from the package index
+@pytest.mark.slow
 def test_bootstrap_runs_the_uv_of_the_lock_by_its_path(tmp_path: Path) -> None:
     """uv's find_uv_bin prefers a uv in the base interpreter's scripts folder: never that one."""
     import sys
