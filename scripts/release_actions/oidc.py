@@ -177,8 +177,9 @@ def mint_token(
     http = session or requests.Session()
     base = index_base(repository_url)
     shown = redact_url(base)
+    watch = deadline.Watch()  # both calls: the second may reuse the first's connection
     try:
-        with deadline.within(DEADLINE) as watch:
+        with deadline.within(DEADLINE, watch):
             answer = http.get(f"{base}/_/oidc/audience", timeout=TIMEOUT, allow_redirects=False)
     except requests.RequestException as exc:
         raise NetworkError(
@@ -210,7 +211,7 @@ def mint_token(
             "Set TWINE_USERNAME and TWINE_PASSWORD (an API token) to publish from this machine.",
         )
     try:
-        with deadline.within(DEADLINE) as watch:
+        with deadline.within(DEADLINE, watch):
             # Never redirected: a 307 would replay the OIDC token to another host.
             minted = http.post(
                 f"{base}/_/oidc/mint-token", json={"token": token}, timeout=TIMEOUT,
