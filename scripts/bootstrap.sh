@@ -10,7 +10,7 @@ set -euo pipefail
 
 base=${RA_BASE_PYTHON:-}
 if [ -z "$base" ] || ! "$base" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
-  echo "::error title=No usable Python::release-actions needs Python 3.10 or newer; got '${base:-nothing}'. Set the action's python-version input to 3.10 or newer."
+  echo "::error title=No usable Python::release-actions needs Python 3.10 or newer. Set the action's python-version input to 3.10 or newer."
   exit 1
 fi
 
@@ -26,7 +26,25 @@ unset PYTHONPATH PYTHONHOME PYTHONSTARTUP PYTHONUSERBASE VIRTUAL_ENV CONDA_PREFI
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 lock=$here/requirements/runtime.txt
-root=${RUNNER_TEMP:-${TMPDIR:-/tmp}}/release-actions
+# $RUNNER_TEMP is the job's own folder. Without it (a bare self-hosted runner,
+# a laptop) the shared temp folder is no place to trust a venv found there:
+# use a folder of this user's, mode 0700, and check both before any reuse.
+if [ -n "${RUNNER_TEMP:-}" ]; then
+  root=$RUNNER_TEMP/release-actions
+else
+  root=${TMPDIR:-/tmp}/release-actions-$(id -u 2>/dev/null || echo user)
+fi
+if ! "$base" -I -c '
+import os, stat, sys
+root = sys.argv[1]
+os.makedirs(root, mode=0o700, exist_ok=True)
+info = os.lstat(root)
+mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
+private = os.name == "nt" or not info.st_mode & 0o077
+sys.exit(0 if stat.S_ISDIR(info.st_mode) and mine and private else 1)' "$root"; then
+  echo "::error title=Unsafe environment folder::The folder for release-actions' environment is not a private folder of this user (a symbolic link, another owner, or writable by others), so nothing in it can be trusted. Remove it, or set RUNNER_TEMP to a folder only this job uses."
+  exit 1
+fi
 
 # The key covers the interpreter, the lock and our package's source, so two
 # actions of one release share a venv and a changed checkout gets a new one.
@@ -48,9 +66,21 @@ if [ ! -f "$venv/.ready" ]; then
   mkdir -p "$venv.uv"
   # uv comes from the same lock, hash-checked by pip: no unpinned download.
   awk '/^uv==/{p=1} p{print} p&&!/\\$/{exit}' "$lock" >"$venv.uv/requirements.txt"
-  "$base" -I -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-input --no-deps \
-    --require-hashes --only-binary :all: --target "$venv.uv/lib" -r "$venv.uv/requirements.txt"
-  uv=$("$base" -I -c 'import sys; sys.path.insert(0, sys.argv[1]); from uv import find_uv_bin; print(find_uv_bin())' "$venv.uv/lib")
+  # --isolated: no pip configuration or PIP_* variable of the caller's applies;
+  # an index mirror given in PIP_INDEX_URL is still used (the hashes decide).
+  index=()
+  if [ -n "${PIP_INDEX_URL:-}" ]; then index=(--index-url "$PIP_INDEX_URL"); fi
+  "$base" -I -m pip --isolated install --quiet --disable-pip-version-check --root-user-action=ignore --no-input \
+    --no-deps --require-hashes --only-binary :all: ${index[@]+"${index[@]}"} --target "$venv.uv/lib" \
+    -r "$venv.uv/requirements.txt"
+  # The uv just installed, by its path: never one found first on the base
+  # interpreter's scripts folder or PATH (uv's own find_uv_bin prefers those).
+  uv=$venv.uv/lib/bin/uv
+  if [ -x "$venv.uv/lib/Scripts/uv.exe" ]; then uv=$venv.uv/lib/Scripts/uv.exe; fi
+  if [ ! -x "$uv" ]; then
+    echo "::error title=Bootstrap failed::The uv installed from the lock is not where pip puts it; re-run the job, and report it if it persists."
+    exit 1
+  fi
   (
     cd "$venv.uv" # keep uv away from any project configuration in the caller's workspace
     "$uv" venv --quiet --no-config --python "$base" "$venv"

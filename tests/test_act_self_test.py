@@ -41,5 +41,5 @@ def test_self_test_workflow_passes_with_its_negative_cases(tmp_path: Path) -> No
     )  # fmt: skip
     assert run.returncode == 0, run.log[-8000:]
     assert "Success - Main Check the outcomes" in run.log
-    assert "lacks the 'id-token: write' permission" in run.log
+    assert "Keyless signing is refused in the job that ran the build" in run.log
     assert "the provenance is not signed" in run.log

@@ -368,8 +368,9 @@ def test_keyless_signing_uses_the_runner_identity_and_masks_the_token(
         )
 
     monkeypatch.setattr(signing, "sigstore_sign", fake_sigstore)
+    event = _event(tmp_path, "public")
     with FakeRunnerOidc(default_claims()) as oidc:
-        result = run_cli(["attest"], capsys, tmp_path, env={**RUNNER_ENV, **oidc.env})
+        result = run_cli(["attest"], capsys, tmp_path, env={**RUNNER_ENV, **oidc.env, **event})
     assert result.code == 0, result.text
     assert oidc.audiences == ["sigstore"]
     [(payload, token)] = seen
@@ -383,6 +384,63 @@ def test_keyless_signing_uses_the_runner_identity_and_masks_the_token(
                         "--source-uri", "github.com/octo/demo"], capsys, tmp_path)  # fmt: skip
     assert verified.code == 1
     assert "✗ signature: not a valid Sigstore bundle" in verified.out
+
+
+def _event(tmp_path: Path, visibility: str) -> dict[str, str]:
+    path = tmp_path / f"event-{visibility}.json"
+    repository = {
+        "full_name": "octo/demo",
+        "private": visibility != "public",
+        "visibility": visibility,
+    }
+    path.write_text(json.dumps({"ref": "refs/tags/v1.2.3", "repository": repository}))
+    return {"GITHUB_EVENT_PATH": str(path)}
+
+
+def _never_signs(payload: bytes, token: str) -> signing.Signed:
+    raise AssertionError("nothing may be signed")
+
+
+@pytest.mark.parametrize("visibility", ["private", "internal"])
+def test_keyless_signing_of_a_non_public_repository_needs_an_opt_in(
+    release: Path, capsys, tmp_path, monkeypatch: pytest.MonkeyPatch, visibility: str
+) -> None:
+    """The repository's name and workflow would go into Sigstore's public log."""
+    signed: list[bytes] = []
+    monkeypatch.setattr(signing, "sigstore_sign", _never_signs)
+    env = {**RUNNER_ENV, **_event(tmp_path, visibility)}
+    with FakeRunnerOidc(default_claims()) as oidc:
+        result = run_cli(["attest"], capsys, tmp_path, env={**env, **oidc.env})
+        assert result.code == 2
+        assert "is not public" in result.text
+        assert "--allow-public-log" in result.text
+        assert not list(release.glob("*.jsonl"))
+        assert result.outputs == {}
+
+        def fake(payload: bytes, token: str) -> signing.Signed:
+            signed.append(payload)
+            return signing.Signed(json.dumps(signing.unsigned_envelope(payload)), "test")
+
+        monkeypatch.setattr(signing, "sigstore_sign", fake)
+        result = run_cli(
+            ["attest", "--allow-public-log"], capsys, tmp_path, env={**env, **oidc.env}
+        )
+    assert result.code == 0, result.text
+    assert len(signed) == 1
+
+
+def test_keyless_signing_is_refused_in_the_job_that_built(
+    release: Path, capsys, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build backend ran in this job: it could have changed what signs, or read the token."""
+    monkeypatch.setattr(signing, "sigstore_sign", _never_signs)
+    env = {**RUNNER_ENV, **_event(tmp_path, "public"), "RA_BUILT_IN_THIS_JOB": "true"}
+    with FakeRunnerOidc(default_claims()) as oidc:
+        result = run_cli(["attest"], capsys, tmp_path, env={**env, **oidc.env})
+        assert oidc.audiences == []  # no token was even asked for
+    assert result.code == 2
+    assert "refused in the job that ran the build" in result.text
+    assert not list(release.glob("*.jsonl"))
 
 
 def test_keyless_signing_without_id_token_permission(release: Path, capsys, tmp_path) -> None:

@@ -245,9 +245,8 @@ def test_trusted_publishing_with_attestations(
     monkeypatch.setattr(
         publish_module, "is_pypi", lambda url: True
     )  # the fake stands in for pypi.org
-    result = run_cli(
-        ["publish", "--repository-url", fake.upload_url], capsys, tmp_path, env=runner.env
-    )
+    env = {**runner.env, "GITHUB_EVENT_PATH": _event(tmp_path, "public")}
+    result = run_cli(["publish", "--repository-url", fake.upload_url], capsys, tmp_path, env=env)
     assert result.code == 0, result.text
     assert runner.audiences == ["pypi", "sigstore"]
     assert sorted(fake.files) == ["flit_demo-1.2.3-py3-none-any.whl", "flit_demo-1.2.3.tar.gz"]
@@ -262,6 +261,44 @@ def test_trusted_publishing_with_attestations(
     minted = next(iter(fake.minted))
     _secrets_absent(result, minted, *runner.issued)
     assert f"::add-mask::{minted}\n" in result.out
+
+
+def _event(tmp_path: Path, visibility: str) -> str:
+    """The event payload of a push to a repository of this visibility."""
+    path = tmp_path / f"event-{visibility}.json"
+    repository = {
+        "full_name": "octo/demo",
+        "private": visibility != "public",
+        "visibility": visibility,
+    }
+    path.write_text(json.dumps({"ref": "refs/tags/v1.2.3", "repository": repository}))
+    return str(path)
+
+
+@pytest.mark.parametrize("visibility", ["private", "internal", None])
+def test_attestations_of_a_non_public_repository_need_an_explicit_opt_in(
+    dist: Path, pypi, capsys, tmp_path, monkeypatch, visibility: str | None
+) -> None:
+    """Keyless signing writes the repository's name to Sigstore's public log: not by default."""
+    fake, runner = pypi
+    calls: list[tuple[list[Path], str]] = []
+    monkeypatch.setattr(publish_module, "sign_attestations", _fake_signer(calls))
+    monkeypatch.setattr(publish_module, "is_pypi", lambda url: True)
+    env = dict(runner.env)
+    if visibility:
+        env["GITHUB_EVENT_PATH"] = _event(tmp_path, visibility)
+    result = run_cli(["publish", "--repository-url", fake.upload_url], capsys, tmp_path, env=env)
+    assert result.code == 0, result.text
+    assert calls == []
+    assert runner.audiences == ["pypi"]
+    assert all(f.attestations is None for f in fake.files.values())
+    assert "this repository is not public" in result.out
+    fake.files.clear()
+    result = run_cli(["publish", "--attestations", "--repository-url", fake.upload_url], capsys,
+                     tmp_path, env=env)  # fmt: skip
+    assert result.code == 0, result.text
+    assert len(calls) == 1
+    assert all(f.attestations for f in fake.files.values())
 
 
 def test_attestations_off_for_other_indexes_by_default(dist: Path, pypi, capsys, tmp_path) -> None:

@@ -531,8 +531,9 @@ def test_subjects_gate_refuses_a_swapped_distribution_before_any_request(
 
     dists = sorted(p for p in (project / "dist").iterdir())
     (project / "subjects.txt").write_text(format_sums(hash_files(dists)))
+    (project / "SHA256SUMS").write_text(format_sums(hash_files(dists)))
     ok = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", "--subjects", "subjects.txt", *DIST)
-    assert ok.code == 0, ok.text  # SHA256SUMS is not a subject, and need not be
+    assert ok.code == 0, ok.text  # SHA256SUMS is not a subject: it must list them
     fake.requests.clear()
     dists[0].write_bytes(dists[0].read_bytes() + b"swapped")
     result = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", "--subjects", "subjects.txt", *DIST)

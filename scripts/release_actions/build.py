@@ -18,12 +18,24 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from .checks import DistInfo, check_dists, dist_kind, preload_renderers
 from .errors import BuildError, InputError, ProjectError, VersionMismatchError
 
 OUTPUT_TAIL_LINES = 25
+
+# What the build backend (the project's own code, and its build dependencies)
+# must never see: the job's OIDC request variables (it could mint tokens in the
+# job's name), the runner's files for later steps' environment, PATH, outputs
+# and state (it could poison them), shell start-up files, and credentials.
+SCRUBBED_PREFIXES = ("ACTIONS_",)
+SCRUBBED = frozenset({
+    "GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT", "GITHUB_STATE", "GITHUB_STEP_SUMMARY",
+    "BASH_ENV", "ENV", "PROMPT_COMMAND",
+    "GITHUB_TOKEN", "GH_TOKEN", "TWINE_PASSWORD", "TWINE_USERNAME", "RA_SIGNING_KEY",
+})  # fmt: skip
 
 
 @dataclass
@@ -164,13 +176,21 @@ def build(
             f"Output directory '{out_dir}' is a file.", "Pass a directory for --out-dir."
         )
     stale = _stale_dists(out_dir)
+    strangers = [p for p in stale if not _recognised(p)]
+    if clean and strangers:
+        # --clean removes what a build wrote, never a file it cannot vouch for.
+        raise InputError(
+            f"'{out_dir}' holds {', '.join(p.name for p in strangers)}, which is not a distribution "
+            "a build writes, so --clean leaves it alone.",
+            "Move it out of the output directory (or pick another --out-dir), then build again.",
+        )
     if stale and not clean:
         raise InputError(
             f"'{out_dir}' already holds distributions: {', '.join(p.name for p in stale)}.",
             "Remove them (or pass --clean) so old files cannot be released by accident.",
         )
 
-    run_env = dict(os.environ if env is None else env)
+    run_env = backend_environment(os.environ if env is None else env)
     epoch = run_env.get("SOURCE_DATE_EPOCH") or git_commit_epoch(project_dir)
     if epoch:
         run_env["SOURCE_DATE_EPOCH"] = epoch
@@ -212,6 +232,13 @@ def build(
                 f"The tag says version {expected_version}, but the project builds version {version}.",
                 "Bump the version in the project (or tag the commit that has it), then tag again.",
             )
+        others = [p for p in stale if _project_of(p) != canonicalize_name(name)]
+        if others:
+            raise InputError(
+                f"'{out_dir}' holds {', '.join(p.name for p in others)}, which is not a "
+                f"distribution of {name}, so --clean leaves it alone.",
+                "Move it out of the output directory (or pick another --out-dir), then build again.",
+            )
         out_dir.mkdir(parents=True, exist_ok=True)
         for old in stale:
             old.unlink()
@@ -222,12 +249,48 @@ def build(
     return BuildResult(out_dir, name, version, dists, frontend, epoch)
 
 
+def backend_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment the build front end and backend run in: ``env`` without SCRUBBED."""
+    return {
+        name: value
+        for name, value in env.items()
+        if name.upper() not in SCRUBBED and not name.upper().startswith(SCRUBBED_PREFIXES)
+    }
+
+
 def _is_dist(path: Path) -> bool:
     try:
         dist_kind(path)
     except Exception:
         return False
     return True
+
+
+def _recognised(path: Path) -> bool:
+    """A file name a build front end writes: a valid wheel or sdist name, nothing else."""
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
+    try:
+        if path.name.endswith(".whl"):
+            parse_wheel_filename(path.name)
+        else:
+            parse_sdist_filename(path.name)
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return False
+    return True
+
+
+def _project_of(path: Path) -> str:
+    from packaging.utils import parse_sdist_filename, parse_wheel_filename
+
+    if path.name.endswith(".whl"):
+        return str(parse_wheel_filename(path.name)[0])
+    return str(parse_sdist_filename(path.name)[0])
 
 
 def _stale_dists(out_dir: Path) -> list[Path]:

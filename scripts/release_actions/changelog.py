@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from .errors import ChangelogError, InputError
 
@@ -213,7 +213,7 @@ class Notes:
 def _as_version(text: str) -> Version | None:
     try:
         return Version(text)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number too long for int()
         return None
 
 
@@ -228,8 +228,10 @@ def _version_of_title(title: str) -> str | None:
 
 def _plain_title(title: str) -> str:
     """A heading's text without Markdown links, emphasis or code marks."""
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", title)  # [1.2.3](url)
-    text = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", text)  # [1.2.3][ref]
+    # No bracket or parenthesis inside the parts: each match attempt stops at the
+    # next one, so a heading of 30,000 '[' costs linear time, not quadratic.
+    text = re.sub(r"\[([^\[\]]*)\]\([^()]*\)", r"\1", title)  # [1.2.3](url)
+    text = re.sub(r"\[([^\[\]]*)\]\[[^\[\]]*\]", r"\1", text)  # [1.2.3][ref]
     return text.replace("`", "").replace("*", "").strip()
 
 
@@ -270,9 +272,20 @@ def _rst_headings(lines: Sequence[str]) -> list[Heading]:
     return found
 
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+# The closing "#"s and the padding are stripped in Python (_atx_title): a lazy
+# group before optional trailing blanks made this regex quadratic in the padding.
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t](.*))?$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def _atx_title(text: str) -> str:
+    """An ATX heading's text without its optional closing sequence of '#'s."""
+    text = text.strip(" \t")
+    bare = text.rstrip("#")
+    if not bare or bare[-1] in " \t":
+        text = bare
+    return text.strip()
 
 
 def _md_headings(lines: Sequence[str]) -> list[Heading]:
@@ -290,7 +303,7 @@ def _md_headings(lines: Sequence[str]) -> list[Heading]:
             continue
         m = _ATX.match(line)
         if m:
-            found.append(Heading(i, i + 1, len(m.group(1)), (m.group(2) or "").strip()))
+            found.append(Heading(i, i + 1, len(m.group(1)), _atx_title(m.group(2) or "")))
         elif (
             i + 1 < len(lines)
             and line.strip()
@@ -439,7 +452,8 @@ def _md_body(body: Sequence[str], definitions: dict[str, str]) -> str:
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept).strip("\n"))
     # Reference-style links need their definitions, which usually sit at the end of the file.
     used = {m.lower() for m in re.findall(r"\]\[([^\]]+)\]", text)}
-    used |= {m.lower() for m in re.findall(r"\[([^\]]+)\](?![\[(:])", text)}
+    # A label holds no '[': each attempt stops at the next one (linear, not quadratic).
+    used |= {m.lower() for m in re.findall(r"\[([^\[\]]+)\](?![\[(:])", text)}
     refs = [f"[{label}]: {definitions[label]}" for label in sorted(used) if label in definitions]
     if refs:
         text += "\n\n" + "\n".join(refs)

@@ -9,12 +9,17 @@ the files are simply not written.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import secrets
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TextIO
+
+from .text import guard, neutral
+
+__all__ = ["guard", "neutral"]  # the escaping lives in the text leaf; runner code uses it from here
 
 
 def on_runner(env: Mapping[str, str] | None = None) -> bool:
@@ -30,6 +35,70 @@ def escape_data(value: str) -> str:
 def escape_property(value: str) -> str:
     """Escape a workflow command's property value (``title=…``)."""
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+class GuardedStream(io.TextIOBase):
+    """A text stream that lets no line through as a workflow command.
+
+    On a runner the CLI's stdout and stderr go through one of these, so text
+    from anywhere (a library's warning, a traceback, a value nobody escaped)
+    cannot forge a command; the runner's own commands are written to the
+    underlying stream directly. Whole lines only: a partial line waits for its
+    end, since a command could be completed by the next write.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self.stream = stream
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        cut = max(self._pending.rfind("\n"), self._pending.rfind("\r"))
+        if cut >= 0:
+            done, self._pending = self._pending[: cut + 1], self._pending[cut + 1 :]
+            self.stream.write(guard(done))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def drain(self) -> None:
+        """Write what is left of an unfinished line (at the end of the command)."""
+        if self._pending:
+            self.stream.write(guard(self._pending))
+            self._pending = ""
+        self.stream.flush()
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.stream, "encoding", "utf-8")
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+
+@contextlib.contextmanager
+def guarded_stdio(active: bool) -> Iterator[None]:
+    """On a runner, route sys.stdout and sys.stderr through a GuardedStream for the block."""
+    if not active:
+        yield
+        return
+    saved = sys.stdout, sys.stderr
+    out, err = GuardedStream(saved[0]), GuardedStream(saved[1])
+    sys.stdout, sys.stderr = out, err
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+        out.drain()
+        err.drain()
 
 
 class Runner:
@@ -59,7 +128,8 @@ class Runner:
         self.out.flush()
 
     def info(self, message: str) -> None:
-        self.err.write(message + "\n")
+        """Plain progress text: on a runner, no line of it can act as a command."""
+        self.err.write((guard(message) if self.active else message) + "\n")
         self.err.flush()
 
     def notice(self, message: str, title: str = "") -> None:

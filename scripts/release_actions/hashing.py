@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import glob
 import hashlib
 import os
@@ -48,13 +49,18 @@ def is_sidecar(name: str) -> bool:
     return name in SIDECAR_NAMES or name.endswith(SIDECAR_SUFFIXES)
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: Path, copy_to: Path | None = None) -> str:
+    """The file's sha256; with ``copy_to``, the very bytes hashed are also written there."""
     digest = hashlib.sha256()
     buffer = bytearray(CHUNK)
     view = memoryview(buffer)
-    with path.open("rb", buffering=0) as fh:
+    with contextlib.ExitStack() as stack:
+        fh = stack.enter_context(path.open("rb", buffering=0))
+        out = stack.enter_context(copy_to.open("xb")) if copy_to is not None else None
         while n := fh.readinto(buffer):
             digest.update(view[:n])
+            if out is not None:
+                out.write(view[:n])
     return digest.hexdigest()
 
 
@@ -71,7 +77,27 @@ def _check_name(name: str, where: str) -> None:
         )
 
 
+def _linked_folder(path: Path) -> Path | None:
+    """The first folder on ``path`` that is a symbolic link: any below the working
+    directory, else the file's own folder (system folders such as macOS's /var
+    are links, and are not the release's to choose)."""
+    parts = path.parent.absolute().parts
+    cwd = Path.cwd().parts
+    start = len(cwd) if parts[: len(cwd)] == cwd else len(parts) - 1
+    for i in range(start, len(parts)):
+        folder = Path(*parts[: i + 1])
+        if folder.is_symlink():
+            return folder
+    return None
+
+
 def _regular_file(path: Path, shown: str) -> Path:
+    linked = _linked_folder(path)
+    if linked is not None:
+        raise InputError(
+            f"{shown}: the folder '{linked.name}' on its path is a symbolic link.",
+            "Release files must be real files in a real folder; copy them instead of linking.",
+        )
     try:
         info = path.lstat()
     except FileNotFoundError:
@@ -139,21 +165,31 @@ def collect_files(patterns: Sequence[str] = (), *, base: Path | None = None) -> 
     return found
 
 
-def hash_files(paths: Iterable[Path]) -> list[Subject]:
+def hash_files(paths: Iterable[Path], *, copy_to: Path | None = None) -> list[Subject]:
     """Hash files (in parallel) and merge them by base name.
 
     The same name twice with the same bytes (one file reached through two
     patterns, or identical artifacts of two matrix jobs) is one subject; the
-    same name with different bytes is an error.
+    same name with different bytes is an error. With ``copy_to`` (a private
+    folder) each file is copied there as it is hashed, and the subjects point
+    at the copies: whatever happens to the originals afterwards, the copies
+    hold exactly the bytes that were hashed.
     """
     unique = list(dict.fromkeys(p.resolve() for p in paths))
     for path in unique:
         _check_name(path.name, str(path))
+    copies: list[Path | None] = [None] * len(unique)
+    if copy_to is not None:
+        for i, path in enumerate(unique):
+            folder = copy_to / str(i)
+            folder.mkdir(mode=0o700)
+            copies[i] = folder / path.name
     workers = min(len(unique), os.cpu_count() or 1) or 1
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        digests = list(pool.map(sha256_file, unique))
+        digests = list(pool.map(sha256_file, unique, copies))
     by_name: dict[str, Subject] = {}
-    for path, digest in zip(unique, digests, strict=True):
+    for path, copy, digest in zip(unique, copies, digests, strict=True):
+        path = copy or path
         subject = Subject(path.name, digest, path, path.stat().st_size)
         seen = by_name.get(path.name)
         if seen is None:

@@ -19,10 +19,13 @@ from typing import Any
 
 import requests
 
+from . import deadline
 from .errors import CredentialError, NetworkError, UsageError
+from .text import neutral
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
-TIMEOUT = 30
+TIMEOUT = 30  # per read
+DEADLINE = 60  # per call, start to end
 
 FIX_PERMISSION = (
     "Add 'permissions: id-token: write' to the job that {does} (and nothing else: "
@@ -65,14 +68,45 @@ def runner_token(
     return token or None
 
 
-def _from_fork(env: Mapping[str, str]) -> bool:
+def _event(env: Mapping[str, str]) -> dict[str, Any]:
+    """The payload of the event that started the workflow ({} when there is none)."""
     path = env.get("GITHUB_EVENT_PATH")
     if not path:
-        return False
+        return {}
     try:
         event = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return event if isinstance(event, dict) else {}
+
+
+def public_repository(env: Mapping[str, str]) -> bool:
+    """Whether the workflow's repository is public, from the event payload.
+
+    Only an explicit ``visibility: public`` (or ``private: false`` where
+    visibility is absent) counts as public: a private or internal repository,
+    or a payload that does not say, is treated as not public.
+    """
+    repository = _event(env).get("repository")
+    if not isinstance(repository, dict):
         return False
+    visibility = repository.get("visibility")
+    if visibility is not None:
+        return bool(visibility == "public")
+    return repository.get("private") is False
+
+
+def redact_url(url: str) -> str:
+    """A URL fit to print: a password in it (``https://user:secret@host``) is replaced by ***."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def _from_fork(env: Mapping[str, str]) -> bool:
+    event = _event(env)
     head = ((event.get("pull_request") or {}).get("head") or {}).get("repo") or {}
     base = ((event.get("pull_request") or {}).get("base") or {}).get("repo") or {}
     return bool(head) and head.get("full_name") != base.get("full_name")
@@ -83,7 +117,7 @@ def unverified_claims(token: str) -> dict[str, Any]:
     try:
         payload = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError):
+    except (IndexError, ValueError, RecursionError):
         return {}
     return claims if isinstance(claims, dict) else {}
 
@@ -128,6 +162,10 @@ def publisher_hint(claims: Mapping[str, Any], project: str, base: str) -> str:
     return "; ".join(lines) + f". Add or correct the trusted publisher: {link}"
 
 
+def _failure(exc: Exception, watch: deadline.Watch) -> str:
+    return f"no answer within {DEADLINE} s" if watch.expired else type(exc).__name__
+
+
 def mint_token(
     repository_url: str,
     project: str,
@@ -138,23 +176,32 @@ def mint_token(
     """Trusted Publishing: an upload token for ``repository_url`` in exchange for the job's identity."""
     http = session or requests.Session()
     base = index_base(repository_url)
+    shown = redact_url(base)
+    watch = deadline.Watch()  # both calls: the second may reuse the first's connection
     try:
-        answer = http.get(f"{base}/_/oidc/audience", timeout=TIMEOUT)
+        with deadline.within(DEADLINE, watch):
+            answer = http.get(f"{base}/_/oidc/audience", timeout=TIMEOUT, allow_redirects=False)
     except requests.RequestException as exc:
         raise NetworkError(
-            f"{base} is unreachable: {type(exc).__name__}.",
+            f"{shown} is unreachable: {_failure(exc, watch)}.",
             "Check the repository URL; re-run the job.",
         ) from None
+    if answer.is_redirect:
+        raise CredentialError(
+            f"{shown}/_/oidc/audience answered with a redirect (HTTP {answer.status_code}); "
+            "the job's identity is never sent after a redirect.",
+            "Pass the index's own upload URL as the repository URL.",
+        )
     if answer.status_code in (403, 404) or not answer.ok:
         raise CredentialError(
-            f"{base} does not offer Trusted Publishing (GET /_/oidc/audience answered HTTP {answer.status_code}).",
+            f"{shown} does not offer Trusted Publishing (GET /_/oidc/audience answered HTTP {answer.status_code}).",
             "Use an API token for this index instead: pass it as TWINE_PASSWORD (a secret), with TWINE_USERNAME=__token__.",
         )
     try:
         audience = str(answer.json()["audience"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise CredentialError(
-            f"{base}/_/oidc/audience did not answer with an audience.",
+            f"{shown}/_/oidc/audience did not answer with an audience.",
             "Check that the repository URL is the index's upload URL.",
         ) from None
     token = runner_token(env, mask, audience, does="publishes")
@@ -164,37 +211,48 @@ def mint_token(
             "Set TWINE_USERNAME and TWINE_PASSWORD (an API token) to publish from this machine.",
         )
     try:
-        minted = http.post(f"{base}/_/oidc/mint-token", json={"token": token}, timeout=TIMEOUT)
+        with deadline.within(DEADLINE, watch):
+            # Never redirected: a 307 would replay the OIDC token to another host.
+            minted = http.post(
+                f"{base}/_/oidc/mint-token", json={"token": token}, timeout=TIMEOUT,
+                allow_redirects=False,
+            )  # fmt: skip
     except requests.RequestException as exc:
         raise NetworkError(
-            f"{base} is unreachable: {type(exc).__name__}.", "Re-run the job."
+            f"{shown} is unreachable: {_failure(exc, watch)}.", "Re-run the job."
         ) from None
+    if minted.is_redirect:
+        raise CredentialError(
+            f"{shown}/_/oidc/mint-token answered with a redirect (HTTP {minted.status_code}); "
+            "the job's identity was not sent on.",
+            "Pass the index's own upload URL as the repository URL.",
+        )
     if minted.status_code == 200:
         try:
             api_token = str(minted.json()["token"])
-        except (ValueError, KeyError, TypeError):
-            raise CredentialError(f"{base} minted no token.", "Re-run the job.") from None
+        except (ValueError, KeyError, TypeError, RecursionError):
+            raise CredentialError(f"{shown} minted no token.", "Re-run the job.") from None
         mask(api_token)
         return api_token
     errors: list[dict[str, str]] = []
-    with contextlib.suppress(ValueError, AttributeError):
+    with contextlib.suppress(ValueError, AttributeError, TypeError, RecursionError):
         errors = list(minted.json().get("errors") or [])
     codes = {str(e.get("code")) for e in errors if isinstance(e, dict)}
-    described = (
+    described = neutral(
         "; ".join(str(e.get("description", "")) for e in errors if isinstance(e, dict))
         or minted.reason
-    )
+    )[:500]
     if "invalid-publisher" in codes:
         raise CredentialError(
-            f"{base} has no trusted publisher matching this job ({described}).",
+            f"{shown} has no trusted publisher matching this job ({described}).",
             publisher_hint(unverified_claims(token), project, base),
         )
     if "not-enabled" in codes:
         raise CredentialError(
-            f"Trusted Publishing is disabled on {base}.",
+            f"Trusted Publishing is disabled on {shown}.",
             "Use an API token (TWINE_PASSWORD) until the index enables it again.",
         )
     raise CredentialError(
-        f"{base} refused the job's identity (HTTP {minted.status_code}: {described}).",
+        f"{shown} refused the job's identity (HTTP {minted.status_code}: {described}).",
         "Check the trusted publisher settings of the project against this job; then re-run it.",
     )

@@ -15,6 +15,7 @@ import contextlib
 import html
 import json
 import re
+import tempfile
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
@@ -25,10 +26,13 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from . import deadline
 from .checks import DistInfo
 from .errors import CredentialError, NetworkError, PublishError, UsageError
+from .files import write_atomic
 from .hashing import Subject, hash_files, is_sidecar, match_files
-from .oidc import index_base, mint_token, runner_token
+from .oidc import index_base, mint_token, public_repository, redact_url, runner_token
+from .text import neutral
 
 PYPI_UPLOAD = "https://upload.pypi.org/legacy/"
 PYPI_HOSTS = frozenset({"upload.pypi.org", "test.pypi.org"})
@@ -57,8 +61,14 @@ class Outcome:
 class Settings:
     attempts: int = 4
     backoff: float = 1.0
-    timeout: float = 300.0
+    timeout: float = 300.0  # per read
+    deadline: float = 1800.0  # per upload attempt, start to end
     sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def lookup_deadline(self) -> float:
+        """A question about one file (what sha256 does the index hold?) is quick or fails."""
+        return min(120.0, self.deadline)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -66,45 +76,47 @@ class Settings:
         return cls(
             backoff=float(env.get("RA_PUBLISH_BACKOFF", "1.0")),
             timeout=float(env.get("RA_PUBLISH_TIMEOUT", "300")),
+            deadline=float(env.get("RA_PUBLISH_DEADLINE", "1800")),
         )
 
 
 # -- before the first upload -----------------------------------------------------------------------
 
 
-def select_files(paths: Sequence[Path], log: Log) -> list[Path]:
-    """The distributions among ``paths``; leftovers such as old attestations are set aside."""
-    chosen = []
-    for path in paths:
-        if is_sidecar(path.name):
-            log(
-                f"not uploading {path.name}: it is not a distribution (attestations are made afresh)"
-            )
-            continue
-        chosen.append(path)
+def select_files(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
+    """(distributions, files set aside): leftovers such as old attestations are never sent."""
+    chosen = [p for p in paths if not is_sidecar(p.name)]
     if not chosen:
         raise UsageError(
             "There is nothing to publish.", "Build the distributions first, or point FILES at them."
         )
-    return chosen
+    return chosen, [p for p in paths if is_sidecar(p.name)]
 
 
 def validate(
-    paths: Sequence[Path], subjects: Sequence[Subject] | None
+    paths: Sequence[Path], subjects: Sequence[Subject] | None, private: Path
 ) -> tuple[list[Subject], dict[Path, DistInfo]]:
-    """Every check that can fail before an upload: all files, or none, go on."""
+    """Every check that can fail before an upload: all files, or none, go on.
+
+    Each file is copied into ``private`` (a folder only this process uses) as
+    it is hashed, and everything after reads the copy: the metadata check, the
+    attestation and the upload see exactly the bytes that matched the
+    subjects, whatever happens to the originals meanwhile. The digests are
+    matched first: no metadata of a file that is not a subject is parsed.
+    """
     from .checks import CHECKED_AT_BUILD, check_dists
 
-    infos = {info.path: info for info in check_dists(list(paths), CHECKED_AT_BUILD)}
-    files = hash_files(paths)
+    files = hash_files(paths, copy_to=private)
     if subjects is not None:
         match_files(subjects, files)
         missing = sorted({s.name for s in subjects} - {f.name for f in files})
         if missing:
             raise PublishError(
-                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} in the subjects but not here to publish.",
+                f"{', '.join(neutral(m) for m in missing)} {'is' if len(missing) == 1 else 'are'} in the subjects but not here to publish.",
                 "Download every distribution the build job hashed (all matrix artifacts) before publishing.",
             )
+    copies = [f.path for f in files if f.path]
+    infos = {info.path: info for info in check_dists(copies, CHECKED_AT_BUILD)}
     return files, infos
 
 
@@ -155,19 +167,25 @@ def sign_attestations(paths: Sequence[Path], token: str) -> dict[Path, str]:
 # -- the index's view of a file -----------------------------------------------------------------------
 
 
-def remote_sha256(base: str, name: str, version: str, filename: str) -> str | None:
-    """The sha256 the index has for ``filename``: from its JSON API, else its simple index."""
+def remote_sha256(
+    base: str, name: str, version: str, filename: str, deadline_s: float = 120.0
+) -> str | None:
+    """The sha256 the index has for ``filename``: from its JSON API, else its simple index.
+
+    Whatever the index answers (HTML where JSON was asked for, JSON of another
+    shape), the answer is "not known", never a crash.
+    """
     from .webclient import WebClient
 
     web = WebClient(attempts=3, backoff=0.2, timeout=30)
     project = re.sub(r"[-_.]+", "-", name).lower()
-    with contextlib.suppress(NetworkError):
+    with contextlib.suppress(NetworkError), deadline.within(deadline_s):
         answer = web.get(f"{base}/pypi/{project}/{version}/json")
         if answer.status == 200:
-            for f in json.loads(answer.body).get("urls", []):
-                if f.get("filename") == filename:
-                    return str(f.get("digests", {}).get("sha256") or "") or None
-    with contextlib.suppress(NetworkError):
+            found = _json_sha256(answer.body, filename)
+            if found is not None:
+                return found
+    with contextlib.suppress(NetworkError), deadline.within(deadline_s):
         answer = web.get(f"{base}/simple/{project}/")
         if answer.status == 200:
             page = answer.body.decode("utf-8", "replace")
@@ -177,13 +195,34 @@ def remote_sha256(base: str, name: str, version: str, filename: str) -> str | No
     return None
 
 
+def _json_sha256(body: bytes, filename: str) -> str | None:
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):  # HTML, nesting too deep, numbers too long
+        return None
+    urls = document.get("urls") if isinstance(document, dict) else None
+    for entry in urls if isinstance(urls, list) else []:
+        if isinstance(entry, dict) and entry.get("filename") == filename:
+            digests = entry.get("digests")
+            digest = digests.get("sha256") if isinstance(digests, dict) else None
+            return (
+                digest.lower()
+                if isinstance(digest, str) and re.fullmatch(r"[0-9a-fA-F]{64}", digest)
+                else None
+            )
+    return None
+
+
 # -- uploading ------------------------------------------------------------------------------------------
 
 
 def _account(outcome: Outcome, pending: Sequence[str]) -> str:
-    lines = [f"- uploaded: {', '.join(outcome.uploaded) or 'nothing'}",
-             f"- already there (skipped): {', '.join(outcome.skipped) or 'nothing'}",
-             f"- not uploaded: {', '.join(pending) or 'nothing'}"]  # fmt: skip
+    def names(items: Sequence[str]) -> str:
+        return ", ".join(neutral(n) for n in items) or "nothing"
+
+    lines = [f"- uploaded: {names(outcome.uploaded)}",
+             f"- already there (skipped): {names(outcome.skipped)}",
+             f"- not uploaded: {names(pending)}"]  # fmt: skip
     return "What is on the index now:\n" + "\n".join(lines)
 
 
@@ -205,18 +244,49 @@ def publish(
     settings: Settings | None = None,
     signer: AttestationSigner | None = None,
 ) -> Outcome:
+    settings = settings or Settings.from_env(env)
+    dists, set_aside = select_files(paths)
+    with tempfile.TemporaryDirectory(prefix="release-actions-publish-") as private:
+        files, infos = validate(dists, subjects, Path(private))
+        by_name = {p.resolve().name: p for p in dists}
+        originals = {f.path: by_name[f.name] for f in files if f.path}
+        return _publish_checked(
+            files, infos, originals, set_aside, repository_url, skip_existing=skip_existing,
+            attestations=attestations, env=env, mask=mask, log=log, notice=notice or log,
+            settings=settings, signer=signer,
+        )  # fmt: skip
+
+
+def _publish_checked(
+    files: list[Subject], infos: dict[Path, DistInfo], originals: dict[Path, Path],
+    set_aside: list[Path], repository_url: str, *, skip_existing: bool, attestations: bool | None,
+    env: Mapping[str, str], mask: Callable[[str], None], log: Log, notice: Log,
+    settings: Settings, signer: AttestationSigner | None,
+) -> Outcome:  # fmt: skip
     from twine.package import PackageFile
 
-    settings = settings or Settings.from_env(env)
-    notice = notice or log
-    dists = select_files(paths, log)
-    files, infos = validate(dists, subjects)
     project = next(iter(infos.values())).name
     base = index_base(repository_url)
+    shown_base = redact_url(base)
+    # The credentials first: their ::add-mask:: lines go out before anything
+    # derived from the files (their names) is printed.
     with requests.Session() as session:
         creds = credentials(repository_url, project, env, mask, session)
+    for leftover in set_aside:
+        log(
+            f"not uploading {neutral(leftover.name)}: it is not a distribution (attestations are made afresh)"
+        )
     if attestations is None:
         attestations = creds.trusted and is_pypi(repository_url)
+        if attestations and not public_repository(env):
+            # PEP 740 attestations are signed keylessly: the repository's name and
+            # workflow would go into Sigstore's public transparency log.
+            attestations = False
+            notice(
+                "Not sending PEP 740 attestations: this repository is not public, and keyless "
+                "signing would write its name and workflow to Sigstore's public log. "
+                "Pass --attestations to send them anyway."
+            )
     if attestations and not creds.trusted:
         raise UsageError(
             "PEP 740 attestations are accepted only with Trusted Publishing, and an API token is in use.",
@@ -225,11 +295,19 @@ def publish(
     attestation_files: dict[Path, Path] = {}
     if attestations:
         token = runner_token(env, mask, "sigstore", does="publishes")
-        signed = (signer or sign_attestations)(dists, token or "")
-        for dist, text in signed.items():
-            target = dist.with_name(dist.name + ".publish.attestation")
-            target.write_text(text, encoding="utf-8")  # replaces any left from an earlier run
-            attestation_files[dist] = target
+        copies = [f.path for f in files if f.path]
+        signed = (signer or sign_attestations)(copies, token or "")
+        for copy, text in signed.items():
+            # Beside the copy (what is uploaded), and beside the original for the
+            # workflow's later steps; written by rename, so a link planted under
+            # that name in dist/ is replaced, never followed.
+            attestation = copy.with_name(copy.name + ".publish.attestation")
+            write_atomic(attestation, text.encode("utf-8"))
+            original = originals[copy]
+            write_atomic(
+                original.with_name(original.name + ".publish.attestation"), text.encode("utf-8")
+            )
+            attestation_files[copy] = attestation
 
     outcome = Outcome()
     upload_session = requests.Session()
@@ -238,6 +316,7 @@ def publish(
     adapter = _TimeoutAdapter(settings.timeout)
     for scheme in ("http://", "https://"):
         upload_session.mount(scheme, adapter)
+    watch = deadline.Watch()
     pending = [f.name for f in files]
     try:
         for subject in files:
@@ -247,32 +326,42 @@ def publish(
             link = (
                 f"https://{'test.' if 'test.pypi.org' in base else ''}pypi.org/project/{project}/{info.version}/#files"
                 if is_pypi(repository_url)
-                else f"{base}/simple/{re.sub(r'[-_.]+', '-', project).lower()}/"
+                else f"{shown_base}/simple/{re.sub(r'[-_.]+', '-', project).lower()}/"
             )
+            name = neutral(path.name)
             if (
                 skip_existing
-                and remote_sha256(base, project, info.version, path.name) == subject.sha256
+                and remote_sha256(base, project, info.version, path.name, settings.lookup_deadline)
+                == subject.sha256
             ):
                 outcome.skipped.append(path.name)
                 pending.remove(path.name)
-                notice(f"{path.name} is already on the index with the same sha256: skipped")
+                notice(f"{name} is already on the index with the same sha256: skipped")
                 continue
             package = PackageFile.from_filename(str(path), comment=None)
             if path in attestation_files:
                 package.add_attestations([str(attestation_files[path])])
             start = time.perf_counter()
             status = _upload_one(
-                upload_session, repository_url, package, subject, base, info.version, settings, log
+                upload_session,
+                repository_url,
+                package,
+                subject,
+                base,
+                info.version,
+                settings,
+                log,
+                watch,
             )
             seconds = time.perf_counter() - start
             pending.remove(path.name)
             if status == "skipped":
                 outcome.skipped.append(path.name)
-                notice(f"{path.name} is already on the index with the same sha256: skipped")
+                notice(f"{name} is already on the index with the same sha256: skipped")
             else:
                 outcome.uploaded.append(path.name)
                 outcome.links[path.name] = link
-                log(f"{path.name}  {_size(subject.size or 0)}  uploaded in {seconds:.2f} s")
+                log(f"{name}  {_size(subject.size or 0)}  uploaded in {seconds:.2f} s")
     except (PublishError, CredentialError, NetworkError) as error:
         error.details = _account(outcome, pending) + (
             "\n\n" + error.details if error.details else ""
@@ -295,7 +384,7 @@ def _message(response: requests.Response) -> str:
     body = html.unescape(re.sub(r"<[^>]+>", " ", body))
     reason = response.reason or ""
     text = reason if reason and reason in body else f"{reason} {body}"
-    return " ".join(text.split())[:300]
+    return neutral(" ".join(text.split())[:300])
 
 
 class _TimeoutAdapter(HTTPAdapter):
@@ -342,51 +431,55 @@ def _post(session: requests.Session, url: str, package: Any) -> requests.Respons
 
 def _upload_one(
     session: requests.Session, url: str, package: Any, subject: Subject, base: str, version: str,
-    settings: Settings, log: Log,
+    settings: Settings, log: Log, watch: deadline.Watch,
 ) -> str:  # fmt: skip
     """'uploaded' or 'skipped' (the index holds these very bytes); raises otherwise."""
     project = package.safe_name
+    name = neutral(subject.name)
     reason = ""
     for attempt in range(1, settings.attempts + 1):
         try:
-            response = _post(session, url, package)
+            with deadline.within(settings.deadline, watch):
+                response = _post(session, url, package)
         except (requests.ConnectionError, requests.Timeout) as exc:
-            reason = f"{type(exc).__name__}"
+            reason = (
+                f"no answer within {settings.deadline:g} s" if watch.expired else type(exc).__name__
+            )
         else:
             status, text = response.status_code, _message(response)
             if status in (200, 201):
                 return "uploaded"
             if status == 409 or (status == 400 and "exist" in text.lower()):
-                there = remote_sha256(base, project, version, subject.name)
+                there = remote_sha256(
+                    base, project, version, subject.name, settings.lookup_deadline
+                )
                 if there == subject.sha256:
                     return "skipped"
                 if there is None:
                     raise PublishError(
-                        f"The index already has a file named {subject.name} and does not say what it holds.",
+                        f"The index already has a file named {name} and does not say what it holds.",
                         "Check the file on the index by hand; a published file name can never be reused.",
                     )
                 raise PublishError(
-                    f"The index already has {subject.name} with other content (sha256 {there}, ours {subject.sha256}).",
+                    f"The index already has {name} with other content (sha256 {there}, ours {subject.sha256}).",
                     "A published file name can never be reused: bump the version and release again.",
                 )
             if status in (401, 403):
                 raise CredentialError(
-                    f"The index refused the credentials while uploading {subject.name} (HTTP {status}: {text}).",
+                    f"The index refused the credentials while uploading {name} (HTTP {status}: {text}).",
                     "Check the API token in TWINE_PASSWORD, or the trusted publisher; a minted token lasts 15 minutes.",
                 )
             if status < 500:
                 raise PublishError(
-                    f"The index refused {subject.name}: HTTP {status} {text}.",
+                    f"The index refused {name}: HTTP {status} {text}.",
                     "Fix what the index names and re-run.",
                 )
             reason = f"HTTP {status} {text}"
         if attempt < settings.attempts:
             delay = settings.backoff * 2 ** (attempt - 1)
-            log(
-                f"{subject.name}: {reason}; retrying in {delay:.1f} s ({attempt}/{settings.attempts})"
-            )
+            log(f"{name}: {reason}; retrying in {delay:.1f} s ({attempt}/{settings.attempts})")
             settings.sleep(delay)
     raise NetworkError(
-        f"Uploading {subject.name} failed {settings.attempts} times: {reason}.",
+        f"Uploading {name} failed {settings.attempts} times: {reason}.",
         "The index is unavailable; re-run the job later.",
     )

@@ -45,8 +45,10 @@ from github.Milestone import Milestone
 from github.Repository import Repository
 from packaging.version import Version
 
+from . import deadline
 from .errors import CredentialError, NetworkError, ReleaseError, ReleasePageError
 from .hashing import Subject
+from .text import neutral
 from .versions import names_version
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -79,6 +81,9 @@ class Settings:
     attempts: int = 5
     backoff: float = 2.0  # seconds before the first retry; doubles, capped at 30 s
     timeout: int = 120  # uploads of large wheels need more than PyGithub's 15 s
+    deadline: float = (
+        1800.0  # per request, start to end (a per-read timeout never fires on a dribble)
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -91,6 +96,7 @@ class Settings:
             "RA_GITHUB_ATTEMPTS": ("attempts", int),
             "RA_GITHUB_BACKOFF": ("backoff", float),
             "RA_GITHUB_TIMEOUT": ("timeout", int),
+            "RA_GITHUB_DEADLINE": ("deadline", float),
         }
         changes: dict[str, Any] = {}
         for variable, (attribute, kind) in names.items():
@@ -104,7 +110,9 @@ class Settings:
                     f"{variable}={raw!r} is not a number.",
                     f"Set {variable} to a number or unset it.",
                 ) from None
-            if value < 0 or (attribute in ("upload_workers", "attempts", "timeout") and value < 1):
+            if value < 0 or (
+                attribute in ("upload_workers", "attempts", "timeout", "deadline") and value < 1
+            ):
                 raise ReleasePageError(
                     f"{variable}={raw!r} is out of range.", f"Set {variable} to a positive number."
                 )
@@ -189,7 +197,8 @@ def _message(exc: GithubException) -> str:
         codes = [str(e.get("code")) for e in errors if isinstance(e, dict) and e.get("code")]
         if codes:
             text += f" ({', '.join(codes)})"
-    return f"{exc.status} {text}"
+    # The server's words are relayed into logs and annotations: made inert first.
+    return f"{exc.status} {neutral(text)[:500]}"
 
 
 def _is_code(exc: GithubException, code: str) -> bool:
@@ -310,6 +319,7 @@ class Client:
                 allowed_methods=frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE"}),
                 raise_on_status=False,
             )
+            deadline.github_connections(self.settings.deadline)
             gh = Github(
                 base_url=self.target.api_url.rstrip("/"),
                 auth=Auth.Token(self.target.token),
@@ -569,6 +579,14 @@ def make_release(
     client = Client(target, settings or Settings())
     try:
         return _make_release(client, request, log)
+    except (ValueError, RecursionError):
+        # PyGithub parses every answer as JSON: an HTML page from a proxy, or
+        # garbage, surfaces here rather than as a GithubException.
+        raise NetworkError(
+            f"The GitHub API at {target.api_url} answered with something that is not JSON.",
+            "Check GITHUB_API_URL (on GitHub Enterprise Server it ends in /api/v3); re-run the job: "
+            "it picks up where this one stopped.",
+        ) from None
     finally:
         client.close()
 

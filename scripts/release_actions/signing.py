@@ -29,6 +29,8 @@ from .provenance import PAYLOAD_TYPE
 SIGNERS = ("sigstore", "key", "none")
 KEY_ENV = "RA_SIGNING_KEY"  # PEM text of the private key, for keys kept in a CI secret
 SIGSTORE_AUDIENCE = "sigstore"
+# Set (through GITHUB_ENV) by the build command for the rest of its job.
+BUILT_IN_JOB_ENV = "RA_BUILT_IN_THIS_JOB"
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,7 @@ def sign(
     env: Mapping[str, str],
     mask: Callable[[str], None],
     keyless: Callable[[bytes, str], Signed] | None = None,
+    allow_public_log: bool = False,
 ) -> Signed:
     if signer == "none":
         return Signed(
@@ -196,6 +199,23 @@ def sign(
     if signer == "key":
         return sign_with_key(payload, load_private_key(key_path, env))
     if signer == "sigstore":
+        if env.get(BUILT_IN_JOB_ENV) == "true":
+            raise UsageError(
+                "Keyless signing is refused in the job that ran the build: the project's build code "
+                "ran in this job as the same user, and could have changed the code that signs or "
+                "read the job's OIDC request token.",
+                "Sign in a job of its own that receives only the hashes (the attest action after "
+                "the build job, as the starter workflows do), or use the key signer.",
+            )
+        from .oidc import public_repository
+
         token = oidc_token(env, mask)
+        if not allow_public_log and not public_repository(env):
+            raise UsageError(
+                "This repository is not public, and keyless signing would write its name and "
+                "workflow to Sigstore's public transparency log.",
+                "Sign with a key (--signer key), or pass --allow-public-log (the action's "
+                "allow-public-log input) to accept that.",
+            )
         return (keyless or sigstore_sign)(payload, token)
     raise AttestationError(f"Unknown signer '{signer}'.", f"Use one of: {', '.join(SIGNERS)}.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from .errors import InputError, shown
 
@@ -23,7 +23,7 @@ def version_from_tag(tag: str) -> Version:
         )
     try:
         return Version(match.group("version"))
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number too long for int()
         raise InputError(
             f"Tag '{shown(tag)}' does not name a PEP 440 version.",
             "Tag releases with the package's version, for example v1.2.3, 1.2.3rc1 or 2.0.0.post1.",
@@ -33,7 +33,7 @@ def version_from_tag(tag: str) -> Version:
 def parse_version(value: str) -> Version:
     try:
         return Version(value)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number too long for int()
         raise InputError(
             f"'{shown(value)}' is not a PEP 440 version.",
             "Use a version such as 1.2.3, 1.2.3rc1 or 2.0.0.post1.",
@@ -52,5 +52,5 @@ def names_version(text: str, version: Version) -> bool:
         text = text[1:]
     try:
         return Version(text) == version
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number too long for int()
         return False

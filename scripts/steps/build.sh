@@ -11,7 +11,7 @@ case "${RA_INPUT_DISTS:-both}" in
   sdist) args+=(--sdist) ;;
   wheel) args+=(--wheel) ;;
   *)
-    echo "::error title=Invalid input::dists must be both, sdist or wheel, not '$RA_INPUT_DISTS'."
+    echo "::error title=Invalid input::The dists input must be both, sdist or wheel."
     exit 1
     ;;
 esac

@@ -19,7 +19,8 @@ boolean() {
   case "$2" in
     true | false) ;;
     *)
-      echo "::error title=Invalid input::$1 must be true or false, not '$2'."
+      # The value itself is never printed: it could hold a workflow command.
+      echo "::error title=Invalid input::The $1 input must be true or false."
       exit 1
       ;;
   esac
@@ -29,7 +30,8 @@ boolean() {
 pushed_tag() {
   local tag=${1:-}
   if [ -z "$tag" ] && [ "${GITHUB_REF_TYPE:-}" = tag ]; then tag=${GITHUB_REF_NAME:-}; fi
-  if [ -z "$tag" ] && [ "${GITHUB_REF#refs/tags/}" != "${GITHUB_REF:-}" ]; then tag=${GITHUB_REF#refs/tags/}; fi
+  local ref=${GITHUB_REF:-}
+  if [ -z "$tag" ] && [ "${ref#refs/tags/}" != "$ref" ]; then tag=${ref#refs/tags/}; fi
   printf '%s' "$tag"
 }
 

@@ -11,7 +11,7 @@ case "$RA_INPUT_ATTESTATIONS" in
   true) args+=(--attestations) ;;
   false) args+=(--no-attestations) ;;
   *)
-    echo "::error title=Invalid input::attestations must be auto, true or false, not '$RA_INPUT_ATTESTATIONS'."
+    echo "::error title=Invalid input::The attestations input must be auto, true or false."
     exit 1
     ;;
 esac

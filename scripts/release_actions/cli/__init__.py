@@ -59,6 +59,13 @@ def report(error: ReleaseError, runner: gha.Runner) -> None:
 
 def main(argv: Sequence[str] | None = None, runner: gha.Runner | None = None) -> int:
     runner = runner or gha.Runner()
+    # The runner's own commands go to its streams; everything else printed
+    # during the command passes a filter that lets no line act as a command.
+    with gha.guarded_stdio(runner.active):
+        return _main(argv, runner)
+
+
+def _main(argv: Sequence[str] | None, runner: gha.Runner) -> int:
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
         args = parser().parse_args(argv)

@@ -37,6 +37,9 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
     p.add_argument(
         "--tag", help="off a runner: the tag the provenance names (default: the tag at HEAD)"
     )
+    p.add_argument("--allow-public-log", action="store_true",
+                   help="sign keylessly even though the repository is not public (its name and "
+                   "workflow go into Sigstore's public transparency log)")  # fmt: skip
     p.set_defaults(handler=run)
 
 
@@ -60,19 +63,20 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     else:
         ctx = context_from_git(Path.cwd(), args.tag)
     payload = statement_bytes(make_statement(subjects, ctx))
-    signed = sign(payload, args.signer, key_path=args.key, env=runner.env, mask=runner.mask)
+    signed = sign(payload, args.signer, key_path=args.key, env=runner.env, mask=runner.mask,
+                  allow_public_log=args.allow_public_log)  # fmt: skip
     # One name for one subject too: the release workflows and verifiers look for
     # multiple.intoto.jsonl, and a single-file release must not break them.
     output: Path = args.output or Path("multiple.intoto.jsonl")
     write_atomic(output, (signed.line + "\n").encode())
-    print(rel(output.absolute()))
+    print(gha.neutral(rel(output.absolute())))
     runner.info(f"attested {len(subjects)} subject(s), signed by {signed.identity}")
     if args.signer == "none":
         runner.warning(
             "The provenance is not signed: use it for dry runs only.", title="Unsigned provenance"
         )
     runner.set_outputs({"provenance-path": rel(output.absolute()), "provenance-name": output.name})
-    rows = [[f"`{s.name}`", f"`{s.sha256}`"] for s in subjects]
+    rows = [[f"`{gha.neutral(s.name)}`", f"`{s.sha256}`"] for s in subjects]
     builder = "a local build (not a hosted builder)" if ctx.local else f"`{ctx.builder_id}`"
     runner.summary(
         f"### Provenance for {len(subjects)} file(s)\n\n"

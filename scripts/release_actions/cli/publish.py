@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 
 from .. import gha
@@ -35,26 +36,34 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
 
 
 def run(args: argparse.Namespace, runner: gha.Runner) -> int:
+    import urllib.parse
+
     from ..hashing import collect_files, parse_subjects
+    from ..oidc import redact_url
     from ..publish import publish
 
     runner.mask(runner.env.get("TWINE_PASSWORD", "").strip())
+    # A password written into the URL is a secret too: masked, and never printed.
+    with contextlib.suppress(ValueError):
+        runner.mask(urllib.parse.unquote(urllib.parse.urlsplit(args.repository_url).password or ""))
+        runner.mask(urllib.parse.urlsplit(args.repository_url).password or "")
+    shown_url = redact_url(args.repository_url)
     subjects = parse_subjects(*read_subjects_arg(args.subjects)) if args.subjects else None
     paths = collect_files(args.files)
-    with runner.group(f"Publish {len(paths)} file(s) to {args.repository_url}"):
+    with runner.group(f"Publish {len(paths)} file(s) to {gha.neutral(shown_url)}"):
         outcome = publish(
             paths, args.repository_url, subjects=subjects, skip_existing=args.skip_existing,
             attestations=args.attestations, env=runner.env, mask=runner.mask, log=runner.info,
             notice=lambda m: runner.notice(m, title="Already published"),
         )  # fmt: skip
     for name in outcome.uploaded:
-        print(name)
+        print(gha.neutral(name))
     runner.set_outputs(
         {"uploaded": json.dumps(outcome.uploaded), "skipped": json.dumps(outcome.skipped)}
     )
     rows = [[f"[`{n}`]({outcome.links[n]})", "uploaded"] for n in outcome.uploaded]
     rows += [[f"`{n}`", "already there (same sha256)"] for n in outcome.skipped]
     runner.summary(
-        f"### Published to {args.repository_url}\n\n" + gha.table(["File", "Result"], rows)
+        f"### Published to {gha.neutral(shown_url)}\n\n" + gha.table(["File", "Result"], rows)
     )
     return 0

@@ -111,10 +111,13 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     files = hash_files(collect_files(args.files)) if args.files else []
     if args.subjects:
         from ..hashing import is_sidecar, match_files, parse_subjects
+        from ..sidecars import check_sidecars
 
-        # The integrity gate: distributions only; SHA256SUMS and provenance are not subjects.
+        # The integrity gate: distributions against the subjects; SHA256SUMS and
+        # attestations only when they are what their names claim.
         subjects = parse_subjects(*read_subjects_arg(args.subjects))
         match_files(subjects, [f for f in files if not is_sidecar(f.name)])
+        check_sidecars(files, subjects, repo)
     request = Request(
         tag=tag, version=version, name=args.name or tag, notes=notes, draft=args.draft,
         prerelease=prerelease, files=files, overwrite=args.overwrite,
