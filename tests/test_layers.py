@@ -118,3 +118,17 @@ def test_no_import_cycles() -> None:
                 seen.add(node)
                 stack += [n for n in graph.get(node, ()) if not n.startswith(node + ".")]
     assert cycles == []
+
+
+def test_starting_the_command_loads_no_heavy_library() -> None:
+    """Every action pays the CLI's start-up: the libraries a stage needs load with that stage."""
+    import subprocess
+    import sys
+
+    heavy = ["sigstore", "github", "twine", "cryptography", "requests", "pydantic", "securesystemslib",
+             "pypi_attestations", "packaging", "readme_renderer", "build"]  # fmt: skip
+    code = "import sys, release_actions.cli; print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert [name for name in heavy if name in loaded] == []

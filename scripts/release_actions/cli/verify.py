@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import gha
 from ..errors import InputError, UnsupportedProvenanceError, VerificationError
-from ..verify.text import untrusted
+from ..text import shortened
 from ._shared import Parser
 
 
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         data = args.provenance.read_bytes()
         key = args.key.read_bytes() if args.key else None
     except OSError as exc:
-        raise InputError(f"'{untrusted(exc.filename)}' cannot be read: {exc.strerror}.",
+        raise InputError(f"'{shortened(exc.filename, 160)}' cannot be read: {exc.strerror}.",
                          "Pass the provenance file (and key) downloaded from the release page.") from None  # fmt: skip
     source_uri = args.source_uri
     if not source_uri and runner.active and runner.env.get("GITHUB_REPOSITORY"):
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         versioned_tag=args.source_versioned_tag, builder_id=args.builder_id, workflow=args.workflow,
         public_key_pem=key, allow_unsigned=args.allow_unsigned, online=args.online,
     )  # fmt: skip
-    name = untrusted(args.provenance.name)
+    name = shortened(args.provenance.name, 160)
     try:
         report = verify(artifacts, data, name, expect)
     except VerificationError as error:
