@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat import asn1
-from sigstore.verify import policy
 
 from .text import untrusted
 
@@ -48,6 +47,9 @@ class SignerIdentity:
 
 
 def identity_of(cert: x509.Certificate) -> SignerIdentity:
+    # Imported here: key-signed provenance never needs sigstore, and it costs 0.7 s to load.
+    from sigstore.verify import policy
+
     v2_source = _v2(cert, policy.OIDCSourceRepositoryURI.oid)
     if v2_source:
         return SignerIdentity(
