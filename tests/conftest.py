@@ -32,3 +32,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "online" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """flit_demo's sdist and wheel, built once for every test that only reads them."""
+    from release_actions.build import build
+
+    out = tmp_path_factory.mktemp("built") / "dist"
+    build(PROJECTS / "flit_demo", out, clean=True)
+    return out
+
+
+@pytest.fixture
+def dist(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working directory holding a private copy of ``built`` in dist/ (tests may change it)."""
+    work = tmp_path / "work"
+    shutil.copytree(built, work / "dist")
+    monkeypatch.chdir(work)
+    return work / "dist"

@@ -170,21 +170,6 @@ class Index:
         self.server.server_close()
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("built") / "dist"
-    build(PROJECTS / "flit_demo", out, clean=True)
-    return out
-
-
-@pytest.fixture
-def dist(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "work"
-    shutil.copytree(built, work / "dist")
-    monkeypatch.chdir(work)
-    return work / "dist"
-
-
 def _uploaded(body: bytes) -> bytes:
     """The file part of a multipart upload."""
     _head, _, rest = body.partition(b'name="content"')

@@ -25,7 +25,6 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from release_actions import gha
-from release_actions.build import build
 from release_actions.cli import main
 
 PROJECTS = Path(__file__).parent / "projects"
@@ -66,13 +65,6 @@ def run_on_runner(
     for line in _lines(commands.getvalue()):
         assert not line or COMMAND.match(line), line
     return code
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("built") / "dist"
-    build(PROJECTS / "flit_demo", out, clean=True)
-    return out
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import base64
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,21 +23,6 @@ from support.pypiserver import PyPIServer, pypiserver
 
 PROJECTS = Path(__file__).parent / "projects"
 API_TOKEN = "pypi-AgEIcHlwaS5vcmcCJGFiY2RlZmdoLTEyMzQtNTY3OC05YWJjLWRlZmdoaWprbG1ubwACKlsz"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("built") / "dist"
-    build(PROJECTS / "flit_demo", out, clean=True)
-    return out
-
-
-@pytest.fixture
-def dist(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    work = tmp_path / "work"
-    shutil.copytree(built, work / "dist")
-    monkeypatch.chdir(work)
-    return work / "dist"
 
 
 @pytest.fixture

@@ -379,11 +379,11 @@ def test_write_atomic_follows_the_umask(tmp_path: Path) -> None:
         write_atomic(tmp_path / "private", b"x")
         assert stat.S_IMODE((tmp_path / "private").stat().st_mode) == 0o600
         os.umask(0o002)
-        write_atomic(tmp_path / "shared", b"x")
+        write_atomic(tmp_path / "group-readable", b"x")
         write_atomic(tmp_path / "private", b"y")  # a rewrite takes the mode of now
     finally:
         os.umask(old)
-    assert stat.S_IMODE((tmp_path / "shared").stat().st_mode) == 0o664
+    assert stat.S_IMODE((tmp_path / "group-readable").stat().st_mode) == 0o664
     assert stat.S_IMODE((tmp_path / "private").stat().st_mode) == 0o664
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
