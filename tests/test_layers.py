@@ -21,6 +21,7 @@ LEAVES = {
     "release_actions.gha",
     "release_actions.verify.text",
     "release_actions.text",
+    "release_actions.reporter",
 }
 # Only the command layer talks to the runner (GITHUB_OUTPUT, annotations, summaries).
 RUNNER = "release_actions.gha"
@@ -132,3 +133,21 @@ def test_starting_the_command_loads_no_heavy_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert [name for name in heavy if name in loaded] == []
+
+
+def test_the_runner_is_a_reporter() -> None:
+    """Stages report through ``reporter.Reporter``; the CLI hands them its runner."""
+    import io
+
+    from release_actions import gha, reporter
+
+    out, err = io.StringIO(), io.StringIO()
+    runner: reporter.Reporter = gha.Runner(env={"GITHUB_ACTIONS": "true"}, out=out, err=err)
+    runner.warning("w", title="t")
+    runner.mask("s3cret")
+    recorded = reporter.Recorded()
+    recorded.warning("w", title="t")
+    recorded.mask("s3cret")
+    assert out.getvalue() == "::warning title=t::w\n::add-mask::s3cret\n"
+    assert recorded.texts("warning") == ["t: w"]
+    assert recorded.masked == ["s3cret"]
