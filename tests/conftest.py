@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECTS = Path(__file__).parent / "projects"
+from support.paths import PROJECTS
 
 
 @pytest.fixture

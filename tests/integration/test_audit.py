@@ -45,6 +45,7 @@ from release_actions.index_api import IndexClient
 from release_actions.webclient import WebClient
 from support.act import git
 from support.fake_index import FakeIndex
+from support.paths import DATA
 
 PROJECT = "demo-pkg"
 
@@ -517,7 +518,7 @@ def test_github_unreachable_is_a_network_error() -> None:
 
 # -- the real verifier ------------------------------------------------------------------------
 
-GENERATOR_V21 = Path(__file__).parent / "data" / "slsa-verifier" / "gha_generic" / "v2.1.0"
+GENERATOR_V21 = DATA / "slsa-verifier" / "gha_generic" / "v2.1.0"
 
 
 def test_real_verifier_returns_the_subjects_of_provenance_built_from_the_tag() -> None:
@@ -623,10 +624,10 @@ def test_release_evidence_unreachable_is_not_broken(
 
 # -- PEP 740 provenance ------------------------------------------------------------------------
 
-DATA = Path(__file__).parent / "data" / "pypi-attestations"
-PEP740_SDIST = DATA / "pypi_attestations-0.0.19.tar.gz"
+PYPI_ATTESTATIONS = DATA / "pypi-attestations"
+PEP740_SDIST = PYPI_ATTESTATIONS / "pypi_attestations-0.0.19.tar.gz"
 # What PyPI's Integrity API serves for that sdist: one bundle, publisher and attestation.
-PEP740_PROVENANCE = DATA / "pypi_attestations-0.0.19.tar.gz.provenance"
+PEP740_PROVENANCE = PYPI_ATTESTATIONS / "pypi_attestations-0.0.19.tar.gz.provenance"
 PUBLISHER = {
     "kind": "GitHub",
     "repository": "trailofbits/pypi-attestations",

@@ -15,9 +15,8 @@ import yaml
 from release_actions.starter import TEMPLATE_REF
 from support.act import git
 from support.cli import run_cli
+from support.paths import PROJECTS, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-PROJECTS = Path(__file__).parent / "projects"
 SHA = "0123456789abcdef0123456789abcdef01234567"
 PIN = f"octo/release-actions@{SHA}"
 

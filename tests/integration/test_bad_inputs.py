@@ -20,9 +20,8 @@ from pathlib import Path
 import pytest
 
 from support.cli import run_cli
+from support.paths import PROJECTS, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-PROJECTS = Path(__file__).parent / "projects"
 A_SUM = "a" * 64
 
 

@@ -20,13 +20,14 @@ from release_actions.provenance import BUILD_TYPE
 from release_actions.verify import signatures
 from support.cli import run_cli
 from support.fake_fulcio import FakeFulcio
+from support.paths import DATA
 
 REPO = "octo/demo"
 SOURCE = f"github.com/{REPO}"
 WORKFLOW = f"https://github.com/{REPO}/.github/workflows/release.yml"
 ARTIFACT = b"the release's wheel\n"
 DIGEST = hashlib.sha256(ARTIFACT).hexdigest()
-PYPI = Path(__file__).parent / "data" / "pypi-attestations"
+PYPI = DATA / "pypi-attestations"
 
 
 def statement(ref: str, *, workflow: str = ".github/workflows/release.yml", name: str = "demo-1.0.0-py3-none-any.whl",
@@ -326,8 +327,7 @@ def test_no_command_can_be_forged_through_the_provenance(work, key_pair, capsys,
 def test_online_refreshes_the_trust_root_and_still_verifies(tmp_path, capsys) -> None:
     """--online takes Sigstore's trust root from its TUF repository instead of the packaged copy."""
     bundle = (
-        Path(__file__).parent
-        / "data"
+        DATA
         / "slsa-verifier"
         / "gha_generic"
         / "v2.1.0"

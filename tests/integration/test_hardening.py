@@ -24,9 +24,8 @@ import pytest
 from release_actions import gha
 from release_actions.build import build
 from support.cli import run_cli
+from support.paths import DATA, PROJECTS, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-PROJECTS = Path(__file__).parent / "projects"
 RUNNER = {"GITHUB_ACTIONS": "true"}
 
 
@@ -327,7 +326,7 @@ def test_the_oidc_token_is_never_sent_after_a_redirect(
 
 # -- release-page: the gate covers every file it attaches -------------------------------------------
 
-DATA = Path(__file__).parent / "data" / "pypi-attestations"
+PYPI_ATTESTATIONS = DATA / "pypi-attestations"
 PEP740 = "pypi_attestations-0.0.19.tar.gz.publish.attestation"
 PEP740_SUBJECT = "9bb1add04b1b4e182be6b0b80931593f7a291eb49d69b4fd728a5d4cbcdc4bd3  pypi_attestations-0.0.19.tar.gz\n"
 
@@ -365,7 +364,9 @@ def test_release_page_attaches_sidecars_only_when_they_are_what_they_claim(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "notes.md").write_text("Notes.\n")
     (tmp_path / "subjects.txt").write_text(PEP740_SUBJECT)
-    (tmp_path / name).write_bytes(content if content is not None else (DATA / PEP740).read_bytes())
+    (tmp_path / name).write_bytes(
+        content if content is not None else (PYPI_ATTESTATIONS / PEP740).read_bytes()
+    )
     result = _release_page(github, capsys, tmp_path, name)
     assert result.code == 1, result.text
     assert why in result.text
@@ -379,7 +380,7 @@ def test_release_page_attaches_a_verifiable_attestation_of_a_subject(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "notes.md").write_text("Notes.\n")
     (tmp_path / "subjects.txt").write_text(PEP740_SUBJECT)
-    shutil.copy(DATA / PEP740, tmp_path / PEP740)
+    shutil.copy(PYPI_ATTESTATIONS / PEP740, tmp_path / PEP740)
     (tmp_path / "SHA256SUMS").write_text(PEP740_SUBJECT)
     result = _release_page(github, capsys, tmp_path, PEP740, "SHA256SUMS")
     assert result.code == 0, result.text
@@ -550,8 +551,8 @@ def test_the_catalogue_names_a_real_test_for_every_held_out_attack() -> None:
     )
     assert len(rows) >= 25
     for case, test, module in rows:
-        source = (ROOT / "tests" / (module or "test_hardening.py")).read_text()
-        assert f"def {test}(" in source, (case, test, module)
+        found = (ROOT / "tests").rglob(module or "test_hardening.py")
+        assert any(f"def {test}(" in path.read_text() for path in found), (case, test, module)
 
 
 def test_a_github_api_that_dribbles_bytes_meets_a_total_deadline(

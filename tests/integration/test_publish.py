@@ -19,9 +19,9 @@ from release_actions.hashing import format_sums, hash_files
 from support.cli import CliResult, run_cli
 from support.fake_oidc import FakeRunnerOidc, default_claims
 from support.fake_pypi import FakePyPI, Publisher
+from support.paths import PROJECTS
 from support.pypiserver import PyPIServer, pypiserver
 
-PROJECTS = Path(__file__).parent / "projects"
 API_TOKEN = "pypi-AgEIcHlwaS5vcmcCJGFiY2RlZmdoLTEyMzQtNTY3OC05YWJjLWRlZmdoaWprbG1ubwACKlsz"
 
 

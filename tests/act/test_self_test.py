@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from support.act import act_binary, run_workflow
+from support.paths import ROOT
 
 pytestmark = [pytest.mark.act, pytest.mark.slow]
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _tracked_copy(dest: Path) -> Path:

@@ -16,8 +16,8 @@ import pytest
 from support.act import git
 from support.cli import run_cli
 from support.fake_github import FakeGitHub
+from support.paths import PROJECTS
 
-PROJECTS = Path(__file__).parent / "projects"
 TOKEN = "ghp_rehearsal_token_0123456789abcdef"
 
 

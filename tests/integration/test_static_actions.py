@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from support.paths import ROOT
+
 ACTIONS = sorted([ROOT / "action.yml", *ROOT.glob("actions/*/action.yml")], key=str)
 ACTIONS = [p for p in ACTIONS if p.exists()]
 WORKFLOWS = sorted([*ROOT.glob("workflows-templates/*.yml"), *ROOT.glob(".github/workflows/*.yml")])

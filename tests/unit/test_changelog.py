@@ -21,8 +21,9 @@ from release_actions.changelog import (
 )
 from release_actions.errors import ChangelogError
 from support.cli import run_cli
+from support.paths import CHANGELOGS
 
-LOGS = Path(__file__).parent / "changelogs"
+LOGS = CHANGELOGS
 REPO = "pallets/teapot"
 
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from support.act import act_binary, run_workflow
+from support.paths import PROJECTS
 
 pytestmark = [pytest.mark.act, pytest.mark.slow]
 
-PROJECT = Path(__file__).parent / "projects" / "flit_demo"
+PROJECT = PROJECTS / "flit_demo"
 
 WORKFLOW = """\
 name: release

@@ -4,9 +4,9 @@ the outcome their own tests expect, through the verify command exactly as a user
 from __future__ import annotations
 
 import pytest
-from verify_cases import DATA, DOC, Case, cases, render
 
 from support.cli import run_cli
+from support.verify_cases import DATA, DOC, Case, cases, render
 
 EXIT = {"verified": 0, "failed": 1, "unsupported": 2, "incomplete": 3}
 
@@ -37,4 +37,4 @@ def test_no_row_is_a_false_pass() -> None:
 
 
 def test_the_document_is_current() -> None:
-    assert DOC.read_text() == render(), "run: python tests/verify_cases.py"
+    assert DOC.read_text() == render(), "run: python tests/support/verify_cases.py"

@@ -9,8 +9,9 @@ import pytest
 from release_actions import errors, gha
 from release_actions.cli import main
 from support.cli import parse_heredoc_file, run_cli
+from support.paths import ROOT
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "troubleshooting.md"
+DOC = ROOT / "docs" / "troubleshooting.md"
 
 
 def _subclasses(cls: type) -> list[type]:

@@ -13,10 +13,11 @@ import pytest
 
 from support.act import act_binary, run_workflow
 from support.fake_index import FakeIndex
+from support.paths import PROJECTS
 
 pytestmark = [pytest.mark.act, pytest.mark.slow]
 
-PROJECT = Path(__file__).parent / "projects" / "flit_demo"
+PROJECT = PROJECTS / "flit_demo"
 
 TAGS_ONLY = """\
 name: audit

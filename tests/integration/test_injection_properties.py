@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 
 from release_actions import gha
 from release_actions.cli import main
+from support.paths import PROJECTS
 
-PROJECTS = Path(__file__).parent / "projects"
 SETTINGS = settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

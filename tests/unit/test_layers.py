@@ -10,7 +10,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).parents[1] / "scripts" / "release_actions"
+from support.paths import ROOT
+
+PACKAGE = ROOT / "scripts" / "release_actions"
 
 # Leaves hold one concept each and depend on nothing of ours but the error types.
 LEAVES = {

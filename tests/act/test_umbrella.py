@@ -11,10 +11,11 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from release_actions.signing import private_pem, public_pem
 from support.act import act_binary, run_workflow
 from support.cli import run_cli
+from support.paths import PROJECTS
 
 pytestmark = [pytest.mark.act, pytest.mark.slow]
 
-PROJECT = Path(__file__).parent / "projects" / "flit_demo"
+PROJECT = PROJECTS / "flit_demo"
 
 WORKFLOW = """\
 name: release

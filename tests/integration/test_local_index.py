@@ -10,13 +10,14 @@ import pytest
 from release_actions.build import build
 from release_actions.errors import PublishError
 from release_actions.local_index import publish_to_folder
+from support.paths import PROJECTS
 
 
 @pytest.fixture(scope="module")
 def dists(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     root = tmp_path_factory.mktemp("dists")
     src = root / "flit_demo"
-    shutil.copytree(Path(__file__).parent / "projects" / "flit_demo", src)
+    shutil.copytree(PROJECTS / "flit_demo", src)
     return build(src, root / "dist").artifacts
 
 

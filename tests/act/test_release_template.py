@@ -29,12 +29,12 @@ from release_actions.signing import private_pem, public_pem
 from support.act import act_binary, git, job_contents_permissions, run_workflow
 from support.cli import run_cli
 from support.fake_github import FakeGitHub
+from support.paths import PROJECTS, ROOT
 from support.pypiserver import PyPIServer, pypiserver
 
 pytestmark = [pytest.mark.act, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parents[1]
-PROJECT = Path(__file__).parent / "projects" / "flit_demo"
+PROJECT = PROJECTS / "flit_demo"
 TOKEN = "ghs_release_template_token_0123456789"
 NAMES = ["flit_demo-1.2.3-py3-none-any.whl", "flit_demo-1.2.3.tar.gz"]
 
