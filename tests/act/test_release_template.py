@@ -26,7 +26,13 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from release_actions.signing import private_pem, public_pem
-from support.act import act_binary, git, job_contents_permissions, run_workflow
+from support.act import (
+    act_binary,
+    git,
+    job_contents_permissions,
+    run_workflow,
+    suite_snapshot,
+)
 from support.cli import run_cli
 from support.fake_github import FakeGitHub
 from support.paths import PROJECTS, ROOT
@@ -205,7 +211,7 @@ def test_a_single_file_release_with_the_change_log_under_docs_as_init_writes_it(
         yaml.safe_dump({("on" if k is True else k): v for k, v in doc.items()})
     )
     run = _run(tmp_path, services, "v1.2.3", ed25519.Ed25519PrivateKey.generate(), workflow=workflow,
-               job="release-page", project=project, extra_repos={f"octo/release-actions@{sha}": ROOT})  # fmt: skip
+               job="release-page", project=project, extra_repos={f"octo/release-actions@{sha}": suite_snapshot()})  # fmt: skip
     assert run.returncode == 0, run.log[-8000:]
     [release] = github.repo("octo/demo").releases
     assert sorted(a.name for a in release.assets) == [

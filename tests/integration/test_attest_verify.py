@@ -513,17 +513,22 @@ def test_verify_refuses_unreadable_provenance(
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "code", "message"),
     [
-        (["sha256:abc"], "is not a sha256 digest"),
-        (["dist/missing.whl"], "is not a file"),
+        (["sha256:abc"], 2, "is not a sha256 digest"),
+        # Files are read as hash and publish read them: the same message, the same exit code.
+        (["dist/missing.whl"], 1, "dist/missing.whl: no such file"),
+        (["nothing/*.whl"], 1, "'nothing/*.whl' matches no files"),
+        (["empty"], 1, "'empty' is an empty directory"),
     ],
 )
-def test_verify_refuses_bad_artifacts(release: Path, capsys, tmp_path, args, message) -> None:
+def test_verify_refuses_bad_artifacts(release: Path, capsys, tmp_path, args, code, message) -> None:
+    (release / "empty").mkdir()
     result = run_cli(["verify", *args, "--provenance", str(GEN / "v2.1.0/binary-linux-amd64-push-v14.2.intoto.jsonl"),
                       "--source-uri", EXAMPLE], capsys, tmp_path)  # fmt: skip
-    assert result.code == 2
+    assert result.code == code, result.text
     assert message in result.text
+    assert result.outputs.get("verified") != "true"
 
 
 def test_sigstore_provenance_needs_an_expected_source(release: Path, capsys, tmp_path) -> None:

@@ -9,12 +9,14 @@ artifact actions.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +41,39 @@ PINS = _pins()
 
 _SUMMARY = re.compile(r"^\[[^\]]+\]\s+⚙  Summary - (.*)$")
 _JOB_LINE = re.compile(r"^\[[^\]]+\]\s+(?:\|\s)?(.*)$")
+
+
+# What an action of this suite needs from its repository: act copies the whole
+# folder for every action a job uses, so the checkout's venv, caches and tests
+# would be copied hundreds of megabytes at a time.
+_NOT_IN_ACTIONS = ("tests/", "bench/", "docs/")
+_snapshot: Path | None = None
+
+
+def copy_checkout(dest: Path, leave_out: tuple[str, ...] = ()) -> Path:
+    """This checkout's files as a user's clone has them (tracked and new, not ignored:
+    no virtualenvs, caches or build output), copied into ``dest``."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True,
+    ).stdout.decode().split("\0")  # fmt: skip
+    for name in listed:
+        source = ROOT / name
+        if name and not name.startswith(leave_out) and source.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    return dest
+
+
+def suite_snapshot() -> Path:
+    """The suite as actions see it, copied once per test session."""
+    global _snapshot
+    if _snapshot is None:
+        _snapshot = copy_checkout(
+            Path(tempfile.mkdtemp(prefix="release-actions-suite-")), _NOT_IN_ACTIONS
+        )
+        atexit.register(shutil.rmtree, _snapshot, ignore_errors=True)
+    return _snapshot
 
 
 def act_binary() -> str | None:
@@ -190,9 +225,9 @@ def run_workflow(
         act, event, "-e", str(event_file), "-W", f".github/workflows/{name}",
         "-P", "ubuntu-latest=-self-hosted", "-P", "macos-latest=-self-hosted",
         "-P", "windows-latest=-self-hosted",
-        "--local-repository", f"{OWNER_REPO}@v1={ROOT}",
+        "--local-repository", f"{OWNER_REPO}@v1={suite_snapshot()}",
         # The starter templates name the suite by its published home.
-        "--local-repository", f"{TEMPLATE_REPO}@v1={ROOT}",
+        "--local-repository", f"{TEMPLATE_REPO}@v1={suite_snapshot()}",
     ]  # fmt: skip
     for stand_in, pin in PINS.items():
         cmd += ["--local-repository", f"{pin}={STAND_INS / stand_in}"]

@@ -13,7 +13,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-
 # Run as a script too (it rewrites the document), so it finds its paths itself.
 DATA = Path(__file__).resolve().parents[1] / "data"
 SV = DATA / "slsa-verifier"

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import gha
-from ..errors import InputError, UnsupportedProvenanceError, VerificationError
+from ..errors import InputError, UnsupportedProvenanceError, UsageError, VerificationError
 from ..text import shortened
 from ._shared import Parser
+
+if TYPE_CHECKING:
+    from ..verify import Artifact
 
 
 def add(sub: argparse._SubParsersAction[Parser]) -> None:
@@ -62,10 +67,30 @@ _MARKS = {
 }
 
 
-def run(args: argparse.Namespace, runner: gha.Runner) -> int:
-    from ..verify import Expectations, artifacts_from_args, verify
+def _artifacts(values: Sequence[str]) -> list[Artifact]:
+    """Digests written ``sha256:<64 hex>`` for files the user does not hold; everything else
+    names files exactly as ``hash`` and ``publish`` read them (globs, folders, no links)."""
+    from ..hashing import collect_files, is_sha256_hex, sha256_file
+    from ..verify import Artifact
 
-    artifacts = artifacts_from_args(args.artifacts)
+    artifacts = []
+    for value in values:
+        if not value.startswith("sha256:"):
+            artifacts += [Artifact(p.name, sha256_file(p)) for p in collect_files([value])]
+        elif is_sha256_hex(digest := value.removeprefix("sha256:").lower()):
+            artifacts.append(Artifact(value, digest, by_digest=True))
+        else:
+            raise UsageError(
+                f"'{shortened(value, 160)}' is not a sha256 digest.",
+                "Write a digest as 'sha256:' and 64 hex digits.",
+            )
+    return artifacts
+
+
+def run(args: argparse.Namespace, runner: gha.Runner) -> int:
+    from ..verify import Expectations, verify
+
+    artifacts = _artifacts(args.artifacts)
     try:
         data = args.provenance.read_bytes()
         key = args.key.read_bytes() if args.key else None

@@ -22,14 +22,11 @@ Statement with the certificate and the user's expectations.
 
 from __future__ import annotations
 
-import glob
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from ..hashing import is_sha256_hex, sha256_file
 from . import signatures
 from .claims import Expectations, check_claims, check_identity, dist_identity, read_statement
 from .documents import Kind, expand, kind_of, read_documents
@@ -50,7 +47,7 @@ from .text import untrusted
 __all__ = [
     "FAIL", "NOT_CHECKED", "NOT_DONE", "PASS", "UNSUPPORTED", "WAIVED",
     "Artifact", "Attestation", "Check", "Expectations", "Report",
-    "artifacts_from_args", "read_documents", "verify",
+    "read_documents", "verify",
 ]  # fmt: skip
 
 
@@ -59,46 +56,6 @@ class Artifact:
     label: str  # a file name, or the sha256:<hex> the user gave
     sha256: str
     by_digest: bool = False  # no file name to compare with a PEP 740 subject
-
-
-def artifacts_from_args(values: Sequence[str]) -> list[Artifact]:
-    """Files (or globs), or digests written ``sha256:<64 hex>`` for files the user does not hold."""
-    artifacts = []
-    expanded: list[str] = []
-    for value in values:
-        if glob.has_magic(value) and not value.startswith("sha256:"):
-            matches = sorted(m for m in glob.glob(value) if Path(m).is_file())
-            if not matches:
-                raise UsageError(
-                    f"'{untrusted(value)}' matches no files.",
-                    "Pass the files the provenance describes.",
-                )
-            expanded += matches
-        else:
-            expanded.append(value)
-    for value in expanded:
-        if value.startswith("sha256:"):
-            digest = value[7:].lower()
-            if not is_sha256_hex(digest):
-                raise UsageError(
-                    f"'{untrusted(value)}' is not a sha256 digest.",
-                    "Write a digest as 'sha256:' and 64 hex digits.",
-                )
-            artifacts.append(Artifact(value, digest, by_digest=True))
-            continue
-        path = Path(value)
-        if not path.is_file():
-            raise UsageError(
-                f"The artifact '{untrusted(value)}' is not a file.",
-                "Pass the downloaded file, or its digest as 'sha256:<64 hex>'.",
-            )
-        artifacts.append(Artifact(path.name, sha256_file(path)))
-    if not artifacts:
-        raise UsageError(
-            "No artifact to verify.",
-            "Pass the files (or sha256:<hex> digests) the provenance describes.",
-        )
-    return artifacts
 
 
 def verify(artifacts: Sequence[Artifact], data: bytes, source: str, expect: Expectations) -> Report:
