@@ -21,6 +21,7 @@ import pytest
 
 from support.cli import run_cli
 from support.paths import PROJECTS, ROOT
+from support.platform import FIFOS, NO_FIFOS, NO_SYMLINKS, SYMLINKS
 
 A_SUM = "a" * 64
 
@@ -58,12 +59,16 @@ def _both(*steps: Callable[[Path], None]) -> Callable[[Path], None]:
 
 
 def _symlink_out(work: Path) -> None:
+    if not SYMLINKS:
+        pytest.skip(NO_SYMLINKS)
     (work / "dist").mkdir()
     (work / "secret.txt").write_text("outside")
     (work / "dist" / "demo-1.0.tar.gz").symlink_to(work / "secret.txt")
 
 
 def _fifo(work: Path) -> None:
+    if not FIFOS:
+        pytest.skip(NO_FIFOS)
     (work / "dist").mkdir()
     os.mkfifo(work / "dist" / "demo-1.0.tar.gz")
 

@@ -25,6 +25,7 @@ from release_actions import gha
 from release_actions.build import build
 from support.cli import run_cli
 from support.paths import DATA, PROJECTS, ROOT
+from support.platform import needs_owners, needs_symlinks
 
 RUNNER = {"GITHUB_ACTIONS": "true"}
 
@@ -227,6 +228,7 @@ def test_no_metadata_is_parsed_before_the_digest_matches(
     assert "does not match its hashed subject" in result.text
 
 
+@needs_symlinks
 def test_attestations_never_follow_a_link_planted_in_dist(
     dist: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -474,6 +476,7 @@ def test_step_scripts_never_print_an_input_value(
     assert "stop-commands" not in proc.stdout + proc.stderr
 
 
+@needs_owners
 def test_bootstrap_refuses_a_shared_folder_it_did_not_make(tmp_path: Path) -> None:
     """Without RUNNER_TEMP the venv lives in a private folder; a planted one is never used."""
     import sys
@@ -524,6 +527,7 @@ def test_bootstrap_runs_the_uv_of_the_lock_by_its_path(tmp_path: Path) -> None:
 # -- symbolic links on the way to a release file --------------------------------------------------
 
 
+@needs_symlinks
 def test_hash_refuses_a_symlinked_folder_on_the_path(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

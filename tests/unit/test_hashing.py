@@ -20,6 +20,7 @@ from release_actions.hashing import (
     sha256_file,
 )
 from support.cli import run_cli
+from support.platform import needs_fifos, needs_symlinks
 
 
 def _files(tmp_path: Path, **contents: bytes) -> Path:
@@ -121,8 +122,18 @@ def test_duplicate_names_with_different_content_fail(
         (lambda d: None, "nothing/*.whl", "'nothing/*.whl' matches no files"),
         (lambda d: None, "missing.tar.gz", "missing.tar.gz: no such file"),
         (lambda d: (d / "empty").mkdir(), "empty", "'empty' is an empty directory"),
-        (lambda d: os.symlink("/etc/hostname", d / "link.whl"), "link.whl", "is a symbolic link"),
-        (lambda d: os.mkfifo(d / "fifo.whl"), "fifo.whl", "is not a regular file"),
+        pytest.param(
+            lambda d: os.symlink(d / "empty", d / "link.whl"),
+            "link.whl",
+            "is a symbolic link",
+            marks=needs_symlinks,
+        ),
+        pytest.param(
+            lambda d: os.mkfifo(d / "fifo.whl"),
+            "fifo.whl",
+            "is not a regular file",
+            marks=needs_fifos,
+        ),
         (lambda d: None, " ", "An empty path was given"),
     ],
 )
