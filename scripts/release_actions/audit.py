@@ -664,15 +664,6 @@ AttestationVerifier = Callable[[bytes, IndexFile, str, str, str], None]
 """(PEP 740 attestations, one per line; the file; OWNER/REPO; tag; workflow) -> None, or raises."""
 
 
-def _undecided(report: Any, *, subjects: bool = True) -> str:
-    """The checks of a verify report that did not pass (nor were waived), one after another."""
-    return "; ".join(
-        f"{c.name}: {c.detail}"
-        for c in report.checks
-        if c.status not in ("pass", "waived") and (subjects or c.name != "subjects")
-    )
-
-
 def verify_provenance(data: bytes, repo: str, tag: str) -> set[str]:
     """Verify a release's provenance with the verify command's code; its subjects' digests.
 
@@ -686,7 +677,7 @@ def verify_provenance(data: bytes, repo: str, tag: str) -> set[str]:
     )
     # With no artifacts given, only the subjects check is left undone: anything else
     # undecided (an unchecked log entry, an unsupported format) is no evidence.
-    undecided = _undecided(report, subjects=False)
+    undecided = report.findings(leave_out=("subjects",))
     if undecided:
         raise VerificationError(
             f"{PROVENANCE_NAME} of {repo}@{tag} is not verified: {undecided}",
@@ -714,7 +705,7 @@ def verify_attestations(data: bytes, f: IndexFile, repo: str, tag: str, workflow
         )
     except ReleaseError as exc:  # not attestations verify can read
         raise VerificationError(exc.cause.rstrip("."), fix) from None
-    undecided = _undecided(report)
+    undecided = report.findings()
     if undecided:
         raise VerificationError(undecided, fix)
 

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from packaging.version import Version
 
 from .checks import DistInfo, check_dists, dist_kind, preload_renderers
 from .errors import BuildError, InputError, ProjectError, VersionMismatchError
+from .reporter import Reporter, Silent
 
 OUTPUT_TAIL_LINES = 25
 
@@ -158,13 +159,14 @@ def build(
     expected_version: Version | None = None,
     clean: bool = False,
     env: Mapping[str, str] | None = None,
-    log: Callable[[str], None] = lambda _line: None,
+    reporter: Reporter | None = None,
     skip_checks: Mapping[str, str] | None = None,
 ) -> BuildResult:
     """Build, check and move the distributions of ``project_dir`` into ``out_dir``.
 
     ``skip_checks`` maps the names of checks to skip to the maintainer's reasons.
     """
+    reporter = reporter or Silent()
     if not (sdist or wheel):
         raise InputError("Nothing to build.", "Ask for the sdist, the wheel, or both.")
     check_project(project_dir)
@@ -198,7 +200,7 @@ def build(
     with tempfile.TemporaryDirectory(prefix="release-actions-build-") as tmp_name:
         tmp = Path(tmp_name)
         cmd, frontend = _command(project_dir.absolute(), tmp, sdist, wheel, uv)
-        log(f"building {project_dir} with {frontend}")
+        reporter.info(f"building {project_dir} with {frontend}")
         # The checks' imports cost ~50 ms; pay them while the backend works.
         threading.Thread(target=preload_renderers, daemon=True).start()
         try:
@@ -223,7 +225,7 @@ def build(
             )
         produced = sorted(p for p in tmp.iterdir() if p.is_file())
         for name, reason in (skip_checks or {}).items():
-            log(f"skipping the {name} check: {reason}")
+            reporter.info(f"skipping the {name} check: {reason}")
         dists = check_dists([p for p in produced if _is_dist(p)], skip_checks)
         _check_counts(dists, sdist, wheel, produced)
         name, version = dists[0].name, dists[0].version

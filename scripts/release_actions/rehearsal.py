@@ -22,17 +22,19 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
 from .errors import InputError, ReleaseError, UsageError
 from .hashing import Subject
-from .release_page import Request
+from .reporter import Reporter
+
+if TYPE_CHECKING:
+    from .release_page import Request
 
 MARKER = ".release-rehearsal"  # marks a folder this command made and may empty again
 DEFAULT_DIR = ".release-rehearsal"
-
-Log = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -187,16 +189,7 @@ def prepare_out_dir(out_dir: Path) -> None:
 # -- the stages ------------------------------------------------------------------------------------
 
 
-def rehearse(
-    options: Options,
-    *,
-    env: Mapping[str, str],
-    log: Log,
-    warn: Log,
-    publish_remote: Callable[[list[Path], str, Path, Log], tuple[list[str], list[str]]]
-    | None = None,
-    release_remote: Callable[[Request, str], str] | None = None,
-) -> Rehearsal:
+def rehearse(options: Options, *, env: Mapping[str, str], reporter: Reporter) -> Rehearsal:
     """Run every stage; raise StageFailed at the first failure (the report is on the error)."""
     from .build import check_project
     from .versions import version_from_tag
@@ -219,40 +212,64 @@ def rehearse(
                 f"The work tree has uncommitted changes ({shown}): the rehearsal would not be of what you tag.",
                 "Commit or stash them, or pass --allow-dirty to rehearse the work tree as it is.",
             )
-        warn(f"Rehearsing a work tree with uncommitted changes ({shown}).")
+        reporter.warning(
+            f"Rehearsing a work tree with uncommitted changes ({shown}).", title="Rehearsal"
+        )
     prepare_out_dir(out_dir)
     run = Rehearsal(tag, version, out_dir)
-    stages: list[tuple[str, Callable[[], tuple[str, str]]]] = [
-        ("build", lambda: _build(run, project, options, log)),
-        ("hash", lambda: _hash(run)),
-        ("attest", lambda: _attest(run, project, options.signer)),
-        ("verify", lambda: _verify(run, options.signer)),
+    stages: list[tuple[str, Callable[[_Stage], str]]] = [
+        ("build", lambda r: _build(run, project, options, r)),
+        ("hash", lambda r: _hash(run)),
+        ("attest", lambda r: _attest(run, project, options.signer, r)),
+        ("verify", lambda r: _verify(run, options.signer)),
         # Publishing cannot be undone, so it comes last: notes and the (draft)
         # release page fail cheaply first, as in the release templates.
-        ("notes", lambda: _notes(run, project, env, options.changelog, options.require_notes)),
-        ("release page", lambda: _release_page(run, options.github, release_remote)),
-        ("publish", lambda: _publish(run, options.repository_url, publish_remote, log)),
+        ("notes", lambda r: _notes(run, project, env, options, r)),
+        ("release page", lambda r: _release_page(run, options.github, env, r)),
+        ("publish", lambda r: _publish(run, options.repository_url, env, r)),
     ]
     for number, (name, stage) in enumerate(stages, 1):
         start = time.perf_counter()
+        recorder = _Stage(reporter)
         try:
-            output, message = stage()
+            output = stage(recorder)
         except ReleaseError as error:
             seconds = time.perf_counter() - start
             run.stages.append(StageReport(name, "failed", seconds, "", error.cause))
             run.stages += [StageReport(n, "not run") for n, _ in stages[number:]]
             _write_index(run)
-            log(f"[{number}/{len(stages)}] {name:<12} failed  {seconds:6.2f} s")
+            reporter.info(f"[{number}/{len(stages)}] {name:<12} failed  {seconds:6.2f} s")
             raise StageFailed(name, error, run) from error
         seconds = time.perf_counter() - start
+        message = "; ".join(recorder.warnings)
         result = "warning" if message else "ok"
         if message:
             run.warnings.append(f"{name}: {message}")
-            warn(f"{name}: {message}")
+            reporter.warning(f"{name}: {message}", title="Rehearsal")
         run.stages.append(StageReport(name, result, seconds, output, message))
-        log(f"[{number}/{len(stages)}] {name:<12} {result:<7} {seconds:6.2f} s  {output}")
+        reporter.info(f"[{number}/{len(stages)}] {name:<12} {result:<7} {seconds:6.2f} s  {output}")
     _write_index(run)
     return run
+
+
+class _Stage:
+    """A stage's reporter: progress goes straight on; warnings wait for the stage's row."""
+
+    def __init__(self, outer: Reporter) -> None:
+        self.outer = outer
+        self.warnings: list[str] = []
+
+    def info(self, message: str) -> None:
+        self.outer.info(message)
+
+    def notice(self, message: str, title: str = "") -> None:
+        self.outer.notice(message, title)
+
+    def warning(self, message: str, title: str = "") -> None:
+        self.warnings.append(message)
+
+    def mask(self, secret: str) -> None:
+        self.outer.mask(secret)
 
 
 @contextmanager
@@ -308,30 +325,31 @@ def _copy_changes(root: Path, checkout: Path) -> None:
             shutil.copy2(root / name, target)
 
 
-def _build(run: Rehearsal, project: Path, options: Options, log: Log) -> tuple[str, str]:
+def _build(run: Rehearsal, project: Path, options: Options, reporter: Reporter) -> str:
     from .build import build
 
     with source_tree(project, options.allow_dirty) as (source, what):
-        log(f"building {what}")
+        reporter.info(f"building {what}")
         result = build(
-            source, run.out_dir / "dist", expected_version=run.version, clean=True, log=log,
-            skip_checks=options.skip_checks,
+            source, run.out_dir / "dist", expected_version=run.version, clean=True,
+            reporter=reporter, skip_checks=options.skip_checks,
         )  # fmt: skip
     run.dists = result.artifacts
-    skipped = "; ".join(f"{n} check skipped: {r}" for n, r in options.skip_checks.items())
-    return f"dist/ ({', '.join(p.name for p in result.artifacts)}) from {what}", skipped
+    for name, reason in options.skip_checks.items():
+        reporter.warning(f"{name} check skipped: {reason}")
+    return f"dist/ ({', '.join(p.name for p in result.artifacts)}) from {what}"
 
 
-def _hash(run: Rehearsal) -> tuple[str, str]:
+def _hash(run: Rehearsal) -> str:
     from .files import write_atomic
     from .hashing import format_sums, hash_files
 
     run.files = hash_files(run.dists)
     write_atomic(run.out_dir / "SHA256SUMS", format_sums(run.files).encode())
-    return "SHA256SUMS", ""
+    return "SHA256SUMS"
 
 
-def _attest(run: Rehearsal, project: Path, signer: str) -> tuple[str, str]:
+def _attest(run: Rehearsal, project: Path, signer: str, reporter: Reporter) -> str:
     from .files import write_atomic
     from .provenance import context_from_git, make_statement, statement_bytes
     from .signing import Signed, generate_key, public_pem, sign_with_key, unsigned_envelope
@@ -343,7 +361,7 @@ def _attest(run: Rehearsal, project: Path, signer: str) -> tuple[str, str]:
     folder.mkdir()
     if signer == "none":
         signed = Signed(json.dumps(unsigned_envelope(payload), separators=(",", ":")), "unsigned")
-        message = "unsigned provenance (--signer none): verify only checks its subjects"
+        reporter.warning("unsigned provenance (--signer none): verify only checks its subjects")
     else:
         # A key for this run only: its private half never touches the disk.
         key = generate_key()
@@ -351,14 +369,13 @@ def _attest(run: Rehearsal, project: Path, signer: str) -> tuple[str, str]:
         pem = public_pem(key)
         write_atomic(folder / "rehearsal-key.pub.pem", pem)
         run.public_key = pem
-        message = ""
     write_atomic(folder / "multiple.intoto.jsonl", (signed.line + "\n").encode())
     run.repo = ctx.repository
     label = "rehearsal key, provenance/rehearsal-key.pub.pem" if signer != "none" else "UNSIGNED"
-    return f"provenance/multiple.intoto.jsonl ({label})", message
+    return f"provenance/multiple.intoto.jsonl ({label})"
 
 
-def _verify(run: Rehearsal, signer: str) -> tuple[str, str]:
+def _verify(run: Rehearsal, signer: str) -> str:
     from .errors import VerificationError
     from .verify import Artifact, Expectations, verify
 
@@ -373,83 +390,61 @@ def _verify(run: Rehearsal, signer: str) -> tuple[str, str]:
     report = verify(artifacts, data, "multiple.intoto.jsonl", expect)
     if not report.ok:
         raise VerificationError(
-            f"the provenance just made is {report.outcome}: "
-            + "; ".join(
-                f"{c.name}: {c.detail}" for c in report.checks if c.status not in ("pass", "waived")
-            ),
+            f"the provenance just made is {report.outcome}: {report.findings()}",
             "This is a bug in release-actions: please report it with the rehearsal folder.",
         )
     passed = sum(1 for c in report.checks if c.status == "pass")
-    return f"{passed} check(s) passed, {len(artifacts)} artifact(s) match", ""
+    return f"{passed} check(s) passed, {len(artifacts)} artifact(s) match"
 
 
 def _publish(
-    run: Rehearsal,
-    repository_url: str | None,
-    remote: Callable[[list[Path], str, Path, Log], tuple[list[str], list[str]]] | None,
-    log: Log,
-) -> tuple[str, str]:
+    run: Rehearsal, repository_url: str | None, env: Mapping[str, str], reporter: Reporter
+) -> str:
     from .local_index import publish_to_folder
 
-    files = run.dists
     if repository_url:
-        if remote is None:
-            raise UsageError(
-                "Publishing to an index is not available here.", "Leave out --repository-url."
-            )
-        uploaded, skipped = remote(files, repository_url, run.out_dir / "SHA256SUMS", log)
+        # A real index (--repository-url): the publish action's own stage, with the hashes.
+        from .hashing import parse_subjects
+        from .publish import publish
+
+        sums = run.out_dir / "SHA256SUMS"
+        subjects = parse_subjects(sums.read_text(encoding="utf-8"), sums.name)
+        outcome = publish(
+            run.dists, repository_url, subjects=subjects, skip_existing=True, attestations=False,
+            env=env, mask=reporter.mask, log=reporter.info,
+        )  # fmt: skip
         run.index_url = repository_url
-        return f"{repository_url} ({len(uploaded)} uploaded, {len(skipped)} already there)", ""
-    result = publish_to_folder(files, run.out_dir / "index" / "simple")
+        return f"{repository_url} ({len(outcome.uploaded)} uploaded, {len(outcome.skipped)} already there)"
+    result = publish_to_folder(run.dists, run.out_dir / "index" / "simple")
     run.index_url = result.index_url
-    return (
-        f"index/simple/ ({len(result.uploaded)} file(s); pip install --index-url {result.index_url})",
-        "",
-    )
+    return f"index/simple/ ({len(result.uploaded)} file(s); pip install --index-url {result.index_url})"
 
 
 def _notes(
-    run: Rehearsal, project: Path, env: Mapping[str, str], changelog: Path | None,
-    require_notes: bool,
-) -> tuple[str, str]:  # fmt: skip
-    from .changelog import DEFAULT_SERVER, MissingNotesError, extract, find_changelog
+    run: Rehearsal, project: Path, env: Mapping[str, str], options: Options, reporter: Reporter
+) -> str:
+    from .changelog import DEFAULT_SERVER
     from .files import write_atomic
+    from .notes import page_notes
 
-    try:
-        changelog = changelog or find_changelog(project, FIX_CHANGELOG)
-        notes = extract(
-            changelog,
-            run.version,
-            repo=run.repo or None,
-            server_url=env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER,
-        )
-    except MissingNotesError as missing:
-        if require_notes:
-            raise
-        # As on GitHub: the release goes ahead with GitHub's generated notes.
-        run.generate_notes = True
-        write_atomic(run.out_dir / "notes.md", b"")
-        return "notes.md (empty)", (
-            f"{missing.cause} The release page would use GitHub's generated notes "
-            "(pass --require-notes to stop here instead)"
-        )
+    notes = page_notes(
+        run.version, changelog=options.changelog, project=project, repo=run.repo or None,
+        server_url=env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER,
+        require_notes=options.require_notes, reporter=reporter, fix=FIX_CHANGELOG,
+        require="pass --require-notes",
+    )  # fmt: skip
+    # As on GitHub: without notes the release goes ahead with GitHub's generated ones.
+    run.notes, run.generate_notes = notes.markdown, notes.generate
     write_atomic(run.out_dir / "notes.md", notes.markdown.encode())
-    run.notes = notes.markdown
-    message = ""
-    if notes.released is False:
-        message = (
-            f"{changelog.name} still marks {run.version} as unreleased; "
-            "replace 'Unreleased' with 'Released <date>' before tagging"
-        )
-    return f"notes.md (from {changelog.name})", message
+    if notes.changelog is None:
+        return "notes.md (empty)"
+    return f"notes.md (from {notes.changelog.name})"
 
 
-def _release_page(
-    run: Rehearsal, github: bool, remote: Callable[[Request, str], str] | None
-) -> tuple[str, str]:
+def _release_page(run: Rehearsal, github: bool, env: Mapping[str, str], reporter: Reporter) -> str:
     from .files import write_atomic
     from .hashing import hash_files
-    from .release_page import render_preview
+    from .release_page import Request, render_preview
     from .versions import is_prerelease
 
     sidecars = [run.out_dir / "SHA256SUMS", run.out_dir / "provenance" / "multiple.intoto.jsonl"]
@@ -468,15 +463,39 @@ def _release_page(
     write_atomic(
         run.out_dir / "release-page.md", render_preview(request, run.repo or None).encode()
     )
-    if github:
-        if remote is None or not run.repo:
-            raise UsageError(
-                "--github needs the repository (a GitHub 'origin' remote) and GITHUB_TOKEN.",
-                "Add the remote, export GITHUB_TOKEN, or leave out --github.",
-            )
-        run.release_url = remote(request, run.repo)
-        return f"draft release {run.release_url} (preview in release-page.md)", ""
-    return "release-page.md (preview; --github makes the draft)", ""
+    if not github:
+        return "release-page.md (preview; --github makes the draft)"
+    run.release_url = _draft_release(request, run.repo, env, reporter)
+    return f"draft release {run.release_url} (preview in release-page.md)"
+
+
+def _draft_release(request: Request, repo: str, env: Mapping[str, str], reporter: Reporter) -> str:
+    """The draft release made for real (--github) by the release-page action's own stage."""
+    from .errors import CredentialError
+    from .release_page import DEFAULT_API_URL, Settings, Target, make_release, published_release
+
+    if not repo:
+        raise UsageError(
+            "--github needs the repository (a GitHub 'origin' remote) and GITHUB_TOKEN.",
+            "Add the remote, export GITHUB_TOKEN, or leave out --github.",
+        )
+    token = env.get("GITHUB_TOKEN", "").strip()
+    if not token:
+        raise CredentialError(
+            "--github needs GITHUB_TOKEN.",
+            "Export a token with 'contents: write', or leave out --github.",
+        )
+    reporter.mask(token)
+    target = Target(env.get("GITHUB_API_URL") or DEFAULT_API_URL, repo, token)
+    settings = Settings.from_env(env)
+    published = published_release(target, request.tag, settings)
+    if published:
+        # A rehearsal makes drafts; it never changes what people already see.
+        raise UsageError(
+            f"{request.tag} is already released on GitHub ({published}); --github only makes drafts.",
+            "Rehearse another --tag, or leave out --github.",
+        )
+    return make_release(target, request, settings=settings, log=reporter.info).html_url
 
 
 # -- the folder's index -------------------------------------------------------------------------------

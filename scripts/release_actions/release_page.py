@@ -149,6 +149,23 @@ class Request:
     target_commitish: str = ""  # where the tag will point, for generating notes before it exists
     # Replace differing assets on a draft (a rehearsal's own draft), never on a published release.
     overwrite_drafts: bool = False
+    # The hash action's subjects: the files are checked against them before any is attached.
+    subjects: Sequence[Subject] | None = None
+
+
+def check_files(request: Request, repo: str | None) -> None:
+    """The integrity gate, before anything is attached or previewed (publish has its own).
+
+    Distributions must be the subjects; SHA256SUMS and attestations are attached
+    only when they are what their names claim.
+    """
+    if request.subjects is None:
+        return
+    from .hashing import is_sidecar, match_files
+    from .sidecars import check_sidecars
+
+    match_files(request.subjects, [f for f in request.files if not is_sidecar(f.name)])
+    check_sidecars(request.files, request.subjects, repo)
 
 
 @dataclass(frozen=True)
@@ -576,6 +593,7 @@ def make_release(
     log: Log = lambda _: None,
 ) -> Result:
     """Create or complete the release of ``request.tag``; see the module docstring."""
+    check_files(request, target.repo)
     client = Client(target, settings or Settings())
     try:
         return _make_release(client, request, log)
@@ -807,6 +825,7 @@ def _update(release: GitRelease, request: Request, body: str) -> GitRelease:
 
 def render_preview(request: Request, repo: str | None) -> str:
     """The release page as it would be made, for local rehearsal without a token."""
+    check_files(request, repo)
     flags = ["draft" if request.draft else "published"]
     if request.prerelease:
         flags.append("prerelease")

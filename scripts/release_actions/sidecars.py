@@ -61,7 +61,7 @@ def _check_attestation(
     f: Subject, target: str, wanted: dict[str, str], repository: str | None
 ) -> None:
     from .errors import ReleaseError
-    from .verify import FAIL, Artifact, Expectations, verify
+    from .verify import Artifact, Expectations, verify
 
     assert f.path is not None
     digest = wanted.get(target)
@@ -79,6 +79,5 @@ def _check_attestation(
     except (OSError, ReleaseError):
         raise _refuse(f.name, "it is not an attestation that can be verified") from None
     if not report.ok:
-        failed = next((c for c in report.checks if c.status == FAIL), None)
-        detail = f" ({failed.name}: {neutral(failed.detail)})" if failed else ""
+        detail = f" ({neutral(report.findings())})"
         raise _refuse(f.name, f"it does not verify as an attestation of {neutral(target)}{detail}")

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from .errors import AttestationError, CredentialError, InputError, NetworkError, UsageError
 from .provenance import PAYLOAD_TYPE
+from .reporter import Reporter
 
 SIGNERS = ("sigstore", "key", "none")
 KEY_ENV = "RA_SIGNING_KEY"  # PEM text of the private key, for keys kept in a CI secret
@@ -131,12 +132,12 @@ def sign_with_key(
 
 
 def oidc_token(
-    env: Mapping[str, str], mask: Callable[[str], None], audience: str = SIGSTORE_AUDIENCE
+    env: Mapping[str, str], reporter: Reporter, audience: str = SIGSTORE_AUDIENCE
 ) -> str:
     """The runner's OIDC token for Sigstore; masked before anything can print it."""
     from .oidc import runner_token
 
-    token = runner_token(env, mask, audience, does="signs")
+    token = runner_token(env, reporter.mask, audience, does="signs")
     if token is None:
         raise UsageError(
             "Keyless signing needs a CI identity, and none is available here.",
@@ -188,7 +189,7 @@ def sign(
     *,
     key_path: Path | None,
     env: Mapping[str, str],
-    mask: Callable[[str], None],
+    reporter: Reporter,
     keyless: Callable[[bytes, str], Signed] | None = None,
     allow_public_log: bool = False,
 ) -> Signed:
@@ -209,7 +210,7 @@ def sign(
             )
         from .oidc import public_repository
 
-        token = oidc_token(env, mask)
+        token = oidc_token(env, reporter)
         if not allow_public_log and not public_repository(env):
             raise UsageError(
                 "This repository is not public, and keyless signing would write its name and "

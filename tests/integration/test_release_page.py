@@ -364,6 +364,23 @@ def test_require_notes_fails_before_any_request(
     assert fake.requests == []
 
 
+def test_subjects_gate_holds_for_the_preview_too(
+    fake: FakeGitHub, project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The gate is the stage's, not the command's: a preview of a swapped file is refused too."""
+    from release_actions.hashing import format_sums, hash_files
+
+    dists = sorted(p for p in (project / "dist").iterdir())
+    (project / "subjects.txt").write_text(format_sums(hash_files(dists)))
+    dists[0].write_bytes(dists[0].read_bytes() + b"swapped")
+    result = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", "--subjects", "subjects.txt",
+                  "dist/*", token=None, on_runner=False)  # fmt: skip
+    assert result.code == 1
+    assert f"'{dists[0].name}' does not match its hashed subject" in result.err
+    assert not (project / "release-page.md").exists()
+    assert fake.requests == []
+
+
 def test_generated_notes_need_write_access(
     fake: FakeGitHub, project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -222,7 +222,7 @@ def test_missing_changelog_section_is_a_warning_and_the_page_says_so(
     assert result.code == 0, result.text
     assert (
         "notes: CHANGES.md has no section for version 1.2.3; it has sections for 1.2.2. The "
-        "release page would use GitHub's generated notes (pass --require-notes to stop here instead)"
+        "release page uses GitHub's generated notes instead (pass --require-notes to fail here)"
     ) in result.err
     assert any(line.startswith("notes") and "warning" in line for line in result.out.splitlines())
     out = checkout / ".release-rehearsal" / "1.2.3"
@@ -277,7 +277,7 @@ def test_unreleased_section_is_a_warning(checkout: Path, capsys, tmp_path) -> No
     git(checkout, "tag", "-f", "v1.2.3")
     result = _run([], capsys, tmp_path)
     assert result.code == 0, result.text
-    assert "still marks 1.2.3 as unreleased" in result.err
+    assert "the section for 1.2.3 is still marked unreleased" in result.err
     assert any(line.startswith("notes") and "warning" in line for line in result.out.splitlines())
 
 

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     else:
         ctx = context_from_git(Path.cwd(), args.tag)
     payload = statement_bytes(make_statement(subjects, ctx))
-    signed = sign(payload, args.signer, key_path=args.key, env=runner.env, mask=runner.mask,
+    signed = sign(payload, args.signer, key_path=args.key, env=runner.env, reporter=runner,
                   allow_public_log=args.allow_public_log)  # fmt: skip
     # One name for one subject too: the release workflows and verifiers look for
     # multiple.intoto.jsonl, and a single-file release must not break them.

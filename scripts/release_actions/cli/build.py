@@ -59,7 +59,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
             wheel=args.wheel or not args.sdist,
             expected_version=expected,
             clean=args.clean,
-            log=runner.info,
+            reporter=runner,
             skip_checks=skips,
         )
     # The project's build code ran in this job: keyless signing later in the

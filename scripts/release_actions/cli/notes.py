@@ -5,13 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .. import gha
 from ._shared import Parser, rel, repo_arg
-
-if TYPE_CHECKING:
-    from packaging.version import Version
 
 
 def add(sub: argparse._SubParsersAction[Parser]) -> None:
@@ -38,60 +34,24 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
     p.set_defaults(handler=run)
 
 
-FIX_NOTES_PATH = (
-    "Pass the change log's path as the CHANGELOG argument, or add a CHANGES.rst or CHANGES.md "
-    "with a section per version."
-)
-
-
-def notes_for(
-    path: Path | None, version: str, repo: str | None, env: dict[str, str], require_released: bool,
-    runner: gha.Runner, *, project: Path | None = None, fix: str = FIX_NOTES_PATH,
-) -> tuple[str, Path]:  # fmt: skip
-    """The Markdown notes of ``version`` and the change log they came from.
-
-    Raises MissingNotesError when there is no change log or no section, so each
-    command decides what that means (release-page falls back to GitHub's notes).
-    """
-    from ..changelog import DEFAULT_SERVER, extract, find_changelog
-    from ..errors import ChangelogError
-    from ..versions import version_from_tag
-
-    wanted = version_from_tag(version)
-    changelog = path or find_changelog(project or Path("."), fix)
-    notes = extract(
-        changelog, wanted, repo=repo, server_url=env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER
-    )
-    if notes.chosen:
-        runner.info(f"{wanted} is a development version: using {notes.chosen} of {changelog.name}")
-    # A development version is expected to be unreleased; a release is not.
-    if notes.released is False and not _is_dev(wanted):
-        cause = f"{changelog.name}: the section for {wanted} is still marked unreleased."
-        fix = "Replace 'Unreleased' with 'Released <date>' before tagging the release."
-        if require_released:
-            raise ChangelogError(cause, fix)
-        runner.warning(f"{cause} {fix}", title="Unreleased change log section")
-    return notes.markdown, changelog
-
-
-def _is_dev(version: Version) -> bool:
-    return version.is_devrelease or version.local is not None
-
-
 def run(args: argparse.Namespace, runner: gha.Runner) -> int:
-    from ..changelog import MissingNotesError, find_changelog
+    from ..changelog import DEFAULT_SERVER, MissingNotesError, find_changelog
     from ..files import write_atomic
+    from ..notes import is_dev, notes_for
     from ..versions import version_from_tag
 
     repo = repo_arg(args.repo, runner.env)
+    version = version_from_tag(args.notes_version)
     try:
         markdown, changelog = notes_for(
-            args.changelog, args.notes_version, repo, runner.env, args.require_released, runner
-        )
+            version, changelog=args.changelog, project=Path("."), repo=repo,
+            server_url=runner.env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER,
+            require_released=args.require_released, reporter=runner,
+        )  # fmt: skip
     except MissingNotesError as missing:
         # A development version (a pull request's build) is never released as it is:
         # no section for it yet is worth a warning, not a failed check.
-        if missing.missing != "section" or not _is_dev(version_from_tag(args.notes_version)):
+        if missing.missing != "section" or not is_dev(version):
             raise
         runner.warning(missing.message(), title="No change log section yet")
         markdown, changelog = "", args.changelog or find_changelog(Path("."))

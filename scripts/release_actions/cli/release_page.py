@@ -8,7 +8,6 @@ from pathlib import Path
 from .. import gha
 from ..errors import InputError, UsageError
 from ._shared import Parser, read_subjects_arg, rel, repo_arg
-from .notes import notes_for
 
 FIX_CHANGELOG_PATH = (
     "Pass --changelog PATH (the action's changelog input), or add a CHANGES.rst or CHANGES.md "
@@ -57,10 +56,11 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
 
 
 def run(args: argparse.Namespace, runner: gha.Runner) -> int:
-    from ..changelog import MissingNotesError
+    from ..changelog import DEFAULT_SERVER
     from ..errors import CredentialError
     from ..files import write_atomic
-    from ..hashing import collect_files, hash_files
+    from ..hashing import collect_files, hash_files, parse_subjects
+    from ..notes import page_notes
     from ..release_page import (
         DEFAULT_API_URL,
         Request,
@@ -74,7 +74,8 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     env = runner.env
     token = env.get("GITHUB_TOKEN", "").strip()
     runner.mask(token)
-    # Everything is checked before the first request: tag, repository, notes, files.
+    # Everything is read before the first request: tag, repository, notes, files and their
+    # subjects (the stage checks the files against them before it attaches or previews any).
     tag = args.tag
     ref = env.get("GITHUB_REF", "")
     if not tag and ref.startswith("refs/tags/"):
@@ -94,35 +95,20 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
                 f"Cannot read the notes file '{args.notes_file}'.", "Pass a UTF-8 Markdown file."
             ) from None
     else:
-        try:
-            notes, _ = notes_for(args.changelog, str(version), repo, env, False, runner,
-                                 fix=FIX_CHANGELOG_PATH)  # fmt: skip
-        except MissingNotesError as missing:
-            if args.require_notes:
-                raise
-            # The release still reaches PyPI: a missing section is not worth stopping it for.
-            runner.warning(
-                f"{missing.cause} The release page uses GitHub's generated notes instead "
-                "(set require-notes: true, or pass --require-notes, to fail here).",
-                title="No release notes in the change log",
-            )
-            notes, generate = "", True
+        page = page_notes(
+            version, changelog=args.changelog, project=Path("."), repo=repo,
+            server_url=env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER,
+            require_notes=args.require_notes, reporter=runner, fix=FIX_CHANGELOG_PATH,
+        )  # fmt: skip
+        notes, generate = page.markdown, page.generate
     prerelease = is_prerelease(version) if args.prerelease == "auto" else args.prerelease == "true"
     files = hash_files(collect_files(args.files)) if args.files else []
-    if args.subjects:
-        from ..hashing import is_sidecar, match_files, parse_subjects
-        from ..sidecars import check_sidecars
-
-        # The integrity gate: distributions against the subjects; SHA256SUMS and
-        # attestations only when they are what their names claim.
-        subjects = parse_subjects(*read_subjects_arg(args.subjects))
-        match_files(subjects, [f for f in files if not is_sidecar(f.name)])
-        check_sidecars(files, subjects, repo)
+    subjects = parse_subjects(*read_subjects_arg(args.subjects)) if args.subjects else None
     request = Request(
         tag=tag, version=version, name=args.name or tag, notes=notes, draft=args.draft,
         prerelease=prerelease, files=files, overwrite=args.overwrite,
         close_milestone=args.close_milestone, generate_notes=generate,
-        target_commitish=env.get("GITHUB_SHA", ""),
+        target_commitish=env.get("GITHUB_SHA", ""), subjects=subjects,
     )  # fmt: skip
 
     if not token:

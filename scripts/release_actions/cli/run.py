@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +11,6 @@ from ._shared import Parser, rel
 
 if TYPE_CHECKING:
     from ..rehearsal import Rehearsal
-    from ..release_page import Request
 
 
 def add(sub: argparse._SubParsersAction[Parser]) -> None:
@@ -57,16 +55,10 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         changelog=args.changelog, require_notes=args.require_notes,
         skip_checks=parse_skips(args.skip_check),
     )  # fmt: skip
-    token = runner.env.get("GITHUB_TOKEN", "").strip()
-    runner.mask(token)
+    runner.mask(runner.env.get("GITHUB_TOKEN", "").strip())
     runner.mask(runner.env.get("TWINE_PASSWORD", "").strip())
     try:
-        run = rehearse(
-            options, env=runner.env, log=runner.info,
-            warn=lambda m: runner.warning(m, title="Rehearsal"),
-            publish_remote=_publish_for_rehearsal(runner),
-            release_remote=_release_for_rehearsal(runner, token),
-        )  # fmt: skip
+        run = rehearse(options, env=runner.env, reporter=runner)
     except StageFailed as failure:
         _print_rehearsal(failure.rehearsal, runner)
         raise
@@ -109,54 +101,3 @@ def _print_rehearsal(run: Rehearsal, runner: gha.Runner) -> None:
         f"### Release rehearsal of {run.tag}\n\n"
         + gha.table(["Stage", "Result", "Time", "Output"], rows)
     )
-
-
-def _publish_for_rehearsal(runner: gha.Runner) -> Callable[..., tuple[list[str], list[str]]]:
-    """Publishing to a real index (run --repository-url): the publish command's code."""
-
-    def upload(
-        files: list[Path], url: str, sums: Path, log: Callable[[str], None]
-    ) -> tuple[list[str], list[str]]:
-        from ..hashing import parse_subjects
-        from ..publish import publish
-
-        subjects = parse_subjects(sums.read_text(encoding="utf-8"), sums.name)
-        outcome = publish(
-            files, url, subjects=subjects, skip_existing=True, attestations=False,
-            env=runner.env, mask=runner.mask, log=log,
-        )  # fmt: skip
-        return outcome.uploaded, outcome.skipped
-
-    return upload
-
-
-def _release_for_rehearsal(runner: gha.Runner, token: str) -> Callable[[Request, str], str]:
-    """Makes the draft release for real (run --github), from the rehearsal's request."""
-
-    def create(request: Request, repo: str) -> str:
-        from ..errors import CredentialError, UsageError
-        from ..release_page import (
-            DEFAULT_API_URL,
-            Settings,
-            Target,
-            make_release,
-            published_release,
-        )
-
-        if not token:
-            raise CredentialError(
-                "--github needs GITHUB_TOKEN.",
-                "Export a token with 'contents: write', or leave out --github.",
-            )
-        target = Target(runner.env.get("GITHUB_API_URL") or DEFAULT_API_URL, repo, token)
-        settings = Settings.from_env(runner.env)
-        published = published_release(target, request.tag, settings)
-        if published:
-            # A rehearsal makes drafts; it never changes what people already see.
-            raise UsageError(
-                f"{request.tag} is already released on GitHub ({published}); --github only makes drafts.",
-                "Rehearse another --tag, or leave out --github.",
-            )
-        return make_release(target, request, settings=settings, log=runner.info).html_url
-
-    return create

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -93,24 +94,35 @@ class Report:
             return None
         if outcome == "failed":
             return VerificationError(
-                f"{self.source} does not verify: {self._joined(FAIL)}.",
+                f"{self.source} does not verify: {self.findings(FAIL)}.",
                 "Do not use these artifacts; if you expected them to verify, check the options "
                 "against how they were built.",
             )
         if outcome == "unsupported":
             return UnsupportedProvenanceError(
-                f"{self.source} cannot be verified here: {self._joined(UNSUPPORTED)}.",
+                f"{self.source} cannot be verified here: {self.findings(UNSUPPORTED)}.",
                 "This is not evidence of tampering: verify it with the tool of the builder that "
                 "made it (for slsa-github-generator, slsa-verifier).",
             )
         return IncompleteVerificationError(
-            f"{self.source} is NOT verified: {self._joined(NOT_DONE, NOT_CHECKED)}.",
+            f"{self.source} is NOT verified: {self.findings(NOT_DONE, NOT_CHECKED)}.",
             "Verify it with slsa-verifier, which looks its transparency-log entry up online; "
             "do not treat it as verified until then.",
         )
 
-    def _joined(self, *statuses: Status) -> str:
-        return "; ".join(f"{c.name}: {c.detail}" for c in self.checks if c.status in statuses)
+    def findings(self, *statuses: Status, leave_out: Collection[str] = ()) -> str:
+        """What stands between this report and "verified", as ``name: detail; …``.
+
+        The one way every caller words a report that does not verify: the checks
+        with one of ``statuses`` (default: every check that neither passed nor was
+        waived), in order, without the checks named in ``leave_out``.
+        """
+        shown = statuses or (FAIL, NOT_DONE, UNSUPPORTED, NOT_CHECKED)
+        return "; ".join(
+            f"{c.name}: {c.detail}"
+            for c in self.checks
+            if c.status in shown and c.name not in leave_out
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
