@@ -1,17 +1,44 @@
 #!/usr/bin/env bash
-# Give an action of this suite its own Python environment, isolated from the
-# caller's: a venv under $RUNNER_TEMP, keyed by the interpreter, the lock and
-# this checkout, filled from the hash-locked requirements with uv (itself
-# installed from the same lock). A later action of the same job reuses it.
+# Give an action of this suite the Python it runs our CLI with, isolated from
+# the caller's environment and holding only what that action imports:
 #
-# In:  RA_BASE_PYTHON  interpreter to build the venv from (setup-python's python-path)
-# Out: "python=<venv interpreter>" in $GITHUB_OUTPUT (stdout off a runner)
+#   stdlib                    the base interpreter itself (hash needs nothing else)
+#   build, signing, publish,  a venv under $RUNNER_TEMP made from
+#   release-page, audit       scripts/requirements/<runtime>.txt (hash-locked)
+#
+# uv, the installer, comes from its own hash-locked scripts/requirements/uv.txt:
+# fetched once per job by the base interpreter's pip, checked against the lock's
+# hashes, and reused by every later action of the job, as is each venv.
+#
+# In:  RA_BASE_PYTHON  interpreter to run or build the venv from (setup-python's python-path)
+#      RA_RUNTIME      one of the runtimes above
+# Out: "python=<interpreter>" in $GITHUB_OUTPUT (stdout off a runner)
 set -euo pipefail
 
 base=${RA_BASE_PYTHON:-}
 if [ -z "$base" ] || ! "$base" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
   echo "::error title=No usable Python::release-actions needs Python 3.10 or newer. Set the action's python-version input to 3.10 or newer."
   exit 1
+fi
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+runtime=${RA_RUNTIME:-}
+case "$runtime" in
+  stdlib) ;;
+  *)
+    if [[ ! "$runtime" =~ ^[a-z-]+$ ]] || [ ! -f "$here/requirements/$runtime.txt" ]; then
+      echo "::error title=Bootstrap failed::No runtime lock named by RA_RUNTIME; the action's bootstrap step must name one of scripts/requirements/*.txt or stdlib."
+      exit 1
+    fi
+    ;;
+esac
+
+put_output() {
+  if [ -n "${GITHUB_OUTPUT:-}" ]; then echo "python=$1" >>"$GITHUB_OUTPUT"; else echo "$1"; fi
+}
+
+if [ "$runtime" = stdlib ]; then
+  put_output "$base"
+  exit 0
 fi
 
 # Settings a caller may have exported that would redirect, constrain or
@@ -24,8 +51,8 @@ unset PYTHONPATH PYTHONHOME PYTHONSTARTUP PYTHONUSERBASE VIRTUAL_ENV CONDA_PREFI
   UV_EXCLUDE_NEWER UV_NO_BINARY UV_NO_BUILD UV_PROJECT_ENVIRONMENT UV_PREVIEW \
   UV_PYTHON_PREFERENCE UV_PYTHON_DOWNLOADS
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-lock=$here/requirements/runtime.txt
+uv_lock=$here/requirements/uv.txt
+lock=$here/requirements/$runtime.txt
 # $RUNNER_TEMP is the job's own folder. Without it (a bare self-hosted runner,
 # a laptop) the shared temp folder is no place to trust a venv found there:
 # use a folder of this user's, mode 0700, and check both before any reuse.
@@ -34,27 +61,29 @@ if [ -n "${RUNNER_TEMP:-}" ]; then
 else
   root=${TMPDIR:-/tmp}/release-actions-$(id -u 2>/dev/null || echo user)
 fi
-if ! "$base" -I -c '
-import os, stat, sys
-root = sys.argv[1]
+# One interpreter start checks the folder and names the uv and venv folders
+# after what fills them (the locks, and for the venv the interpreter too).
+if ! keys=$("$base" -I -c '
+import hashlib, os, stat, sys
+root, uv_lock, lock = sys.argv[1:]
 os.makedirs(root, mode=0o700, exist_ok=True)
 info = os.lstat(root)
 mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()
 private = os.name == "nt" or not info.st_mode & 0o077
-sys.exit(0 if stat.S_ISDIR(info.st_mode) and mine and private else 1)' "$root"; then
+if not (stat.S_ISDIR(info.st_mode) and mine and private):
+    sys.exit(1)
+def key(*parts):
+    return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
+with open(uv_lock, "rb") as f:
+    uv = f.read()
+with open(lock, "rb") as f:
+    print(key(uv), key((sys.version + sys.executable).encode(), uv, f.read()))' "$root" "$uv_lock" "$lock"); then
   echo "::error title=Unsafe environment folder::The folder for release-actions' environment is not a private folder of this user (a symbolic link, another owner, or writable by others), so nothing in it can be trusted. Remove it, or set RUNNER_TEMP to a folder only this job uses."
   exit 1
 fi
-
-# The key covers the interpreter, the lock and our package's source, so two
-# actions of one release share a venv and a changed checkout gets a new one.
-key=$("$base" -I -c '
-import hashlib, pathlib, sys
-h = hashlib.sha256((sys.version + sys.executable).encode())
-for path in [pathlib.Path(sys.argv[1]), *sorted(pathlib.Path(sys.argv[2]).rglob("*.py"))]:
-    h.update(path.name.encode() + b"\0" + path.read_bytes())
-print(h.hexdigest()[:16])' "$lock" "$here/release_actions")
-venv=$root/venv-$key
+read -r uv_key venv_key <<<"$keys"
+uv_dir=$root/uv-$uv_key
+venv=$root/venv-$runtime-$venv_key
 
 venv_python() {
   if [ -x "$venv/Scripts/python.exe" ]; then echo "$venv/Scripts/python.exe"; else echo "$venv/bin/python"; fi
@@ -62,43 +91,51 @@ venv_python() {
 
 if [ ! -f "$venv/.ready" ]; then
   started=$(date +%s)
-  rm -rf "$venv"
-  mkdir -p "$venv.uv"
-  # uv comes from the same lock, hash-checked by pip: no unpinned download.
-  awk '/^uv==/{p=1} p{print} p&&!/\\$/{exit}' "$lock" >"$venv.uv/requirements.txt"
-  # --isolated: no pip configuration or PIP_* variable of the caller's applies;
-  # an index mirror given in PIP_INDEX_URL is still used (the hashes decide).
-  index=()
-  if [ -n "${PIP_INDEX_URL:-}" ]; then index=(--index-url "$PIP_INDEX_URL"); fi
-  "$base" -I -m pip --isolated install --quiet --disable-pip-version-check --root-user-action=ignore --no-input \
-    --no-deps --require-hashes --only-binary :all: ${index[@]+"${index[@]}"} --target "$venv.uv/lib" \
-    -r "$venv.uv/requirements.txt"
-  # The uv just installed, by its path: never one found first on the base
-  # interpreter's scripts folder or PATH (uv's own find_uv_bin prefers those).
-  uv=$venv.uv/lib/bin/uv
-  if [ -x "$venv.uv/lib/Scripts/uv.exe" ]; then uv=$venv.uv/lib/Scripts/uv.exe; fi
+  if [ ! -f "$uv_dir/.ready" ]; then
+    rm -rf "$uv_dir"
+    mkdir -p "$uv_dir/wheel"
+    # --isolated: no pip configuration or PIP_* variable of the caller's applies;
+    # an index mirror given in PIP_INDEX_URL is still used (the hashes decide).
+    index=()
+    if [ -n "${PIP_INDEX_URL:-}" ]; then index=(--index-url "$PIP_INDEX_URL"); fi
+    "$base" -I -m pip --isolated download --quiet --disable-pip-version-check --no-input \
+      --no-deps --require-hashes --only-binary :all: ${index[@]+"${index[@]}"} \
+      --dest "$uv_dir/wheel" -r "$uv_lock"
+    # The uv binary out of the checked wheel, run by its path: never one found
+    # first on the base interpreter's scripts folder or PATH.
+    "$base" -I -c '
+import os, sys, zipfile
+folder = sys.argv[1]
+(wheel,) = [name for name in os.listdir(folder + "/wheel") if name.endswith(".whl")]
+with zipfile.ZipFile(f"{folder}/wheel/{wheel}") as archive:
+    for member in archive.namelist():
+        parts = member.split("/")
+        if len(parts) == 3 and parts[0].endswith(".data") and parts[1] == "scripts" and parts[2] in ("uv", "uv.exe"):
+            with archive.open(member) as src, open(f"{folder}/{parts[2]}", "wb") as dst:
+                dst.write(src.read())
+            os.chmod(f"{folder}/{parts[2]}", 0o755)
+' "$uv_dir"
+    touch "$uv_dir/.ready"
+  fi
+  uv=$uv_dir/uv
+  if [ -x "$uv_dir/uv.exe" ]; then uv=$uv_dir/uv.exe; fi
   if [ ! -x "$uv" ]; then
-    echo "::error title=Bootstrap failed::The uv installed from the lock is not where pip puts it; re-run the job, and report it if it persists."
+    echo "::error title=Bootstrap failed::The uv wheel checked against scripts/requirements/uv.txt holds no uv program; re-run the job, and report it if it persists."
     exit 1
   fi
+  rm -rf "$venv"
   (
-    cd "$venv.uv" # keep uv away from any project configuration in the caller's workspace
+    cd "$uv_dir" # keep uv away from any project configuration in the caller's workspace
     "$uv" venv --quiet --no-config --python "$base" "$venv"
     "$uv" pip install --quiet --no-config --python "$(venv_python)" --require-hashes -r "$lock"
+    if [ "$runtime" = build ]; then
+      # The build front end runs uv too: the same checked wheel, from disk.
+      "$uv" pip install --quiet --no-config --python "$(venv_python)" --require-hashes \
+        --no-index --find-links "$uv_dir/wheel" -r "$uv_lock"
+    fi
   )
-  # Our package goes into the venv itself, so it is imported from there under `python -I`.
-  "$(venv_python)" -I -c '
-import shutil, sys, sysconfig
-shutil.copytree(sys.argv[1], sysconfig.get_path("purelib") + "/release_actions",
-                ignore=shutil.ignore_patterns("__pycache__"))' "$here/release_actions"
-  rm -rf "$venv.uv"
   touch "$venv/.ready"
-  echo "release-actions: environment ready in $(($(date +%s) - started)) s" >&2
+  echo "release-actions: $runtime environment ready in $(($(date +%s) - started)) s" >&2
 fi
 
-python=$(venv_python)
-if [ -n "${GITHUB_OUTPUT:-}" ]; then
-  echo "python=$python" >>"$GITHUB_OUTPUT"
-else
-  echo "$python"
-fi
+put_output "$(venv_python)"

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .changelog import find_changelog
 from .errors import ChangelogError, InputError, ProjectError
 
 TEMPLATE_FILES = {
@@ -154,6 +153,10 @@ def _compiled(project_dir: Path, pyproject: dict[str, object]) -> bool:
 def _changelog(project_dir: Path) -> Path | None:
     """The change log the notes command would find (the project's top, then docs/)."""
     try:
+        # Lazily: every command builds the parser, which reads this module (hash imports
+        # nothing beyond the standard library).
+        from .changelog import find_changelog
+
         return find_changelog(project_dir)
     except ChangelogError:
         return None

@@ -14,5 +14,5 @@ elif [ -n "${RA_INPUT_SUBJECTS_FILE:-}" ]; then
   ra "${args[@]}" "--subjects=$RA_INPUT_SUBJECTS_FILE"
 else
   lines RA_INPUT_FILES
-  ra "${args[@]}" -- ${LINES[@]+"${LINES[@]}"}
+  ra "${args[@]}" -- ${ITEMS[@]+"${ITEMS[@]}"}
 fi

@@ -17,5 +17,5 @@ case "${RA_INPUT_DISTS:-both}" in
 esac
 RA_INPUT_SKIP_CHECKS=${RA_INPUT_SKIP_CHECKS:-}
 lines RA_INPUT_SKIP_CHECKS
-for check in ${LINES[@]+"${LINES[@]}"}; do args+=("--skip-check=$check"); done
+for check in ${ITEMS[@]+"${ITEMS[@]}"}; do args+=("--skip-check=$check"); done
 ra "${args[@]}" -- "$RA_INPUT_PROJECT_DIR"

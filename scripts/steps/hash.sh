@@ -3,4 +3,4 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 lines RA_INPUT_FILES
-ra hash "--output=$RA_INPUT_SUMS_FILE" -- ${LINES[@]+"${LINES[@]}"}
+ra hash "--output=$RA_INPUT_SUMS_FILE" -- ${ITEMS[@]+"${ITEMS[@]}"}

@@ -3,14 +3,17 @@
 # variable and reaches the CLI as one argument, so nothing in it is ever parsed
 # by the shell.
 
-# lines VAR: the non-empty lines of $VAR, trimmed, into the array LINES.
+RA_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# lines VAR: the non-empty lines of $VAR, trimmed, into the array ITEMS.
+# (A name of our own: the usual one is what bash and terminals use for the screen height.)
 lines() {
-  LINES=()
+  ITEMS=()
   local line
   while IFS= read -r line; do
     line=${line#"${line%%[![:space:]]*}"}
     line=${line%"${line##*[![:space:]]}"}
-    if [ -n "$line" ]; then LINES+=("$line"); fi
+    if [ -n "$line" ]; then ITEMS+=("$line"); fi
   done <<<"${!1}"
 }
 
@@ -35,6 +38,8 @@ pushed_tag() {
   printf '%s' "$tag"
 }
 
+# ra COMMAND ARGS…: run our CLI from this checkout with the interpreter the
+# bootstrap chose, isolated (-I) from the caller's PYTHONPATH and working directory.
 ra() {
-  "$RA_PYTHON" -I -m release_actions "$@"
+  "$RA_PYTHON" -I "$RA_SCRIPTS/entry.py" "$@"
 }

@@ -19,7 +19,7 @@ esac
 if [ -z "${TWINE_PASSWORD:-}" ]; then unset TWINE_PASSWORD TWINE_USERNAME; fi
 lines RA_INPUT_FILES
 if [ -n "${RA_INPUT_SUBJECTS:-}" ]; then
-  printf '%s\n' "$RA_INPUT_SUBJECTS" | ra "${args[@]}" --subjects=- -- ${LINES[@]+"${LINES[@]}"}
+  printf '%s\n' "$RA_INPUT_SUBJECTS" | ra "${args[@]}" --subjects=- -- ${ITEMS[@]+"${ITEMS[@]}"}
 else
-  ra "${args[@]}" -- ${LINES[@]+"${LINES[@]}"}
+  ra "${args[@]}" -- ${ITEMS[@]+"${ITEMS[@]}"}
 fi

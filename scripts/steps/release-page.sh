@@ -21,7 +21,7 @@ if [ "${RA_INPUT_REQUIRE_NOTES:-false}" = true ]; then args+=(--require-notes); 
 if [ "$RA_INPUT_CLOSE_MILESTONE" = true ]; then args+=(--close-milestone); fi
 lines RA_INPUT_FILES
 if [ -n "${RA_INPUT_SUBJECTS:-}" ]; then
-  printf '%s\n' "$RA_INPUT_SUBJECTS" | ra "${args[@]}" --subjects=- -- ${LINES[@]+"${LINES[@]}"}
+  printf '%s\n' "$RA_INPUT_SUBJECTS" | ra "${args[@]}" --subjects=- -- ${ITEMS[@]+"${ITEMS[@]}"}
 else
-  ra "${args[@]}" -- ${LINES[@]+"${LINES[@]}"}
+  ra "${args[@]}" -- ${ITEMS[@]+"${ITEMS[@]}"}
 fi

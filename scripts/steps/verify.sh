@@ -17,4 +17,4 @@ if [ "${RA_INPUT_ALLOW_UNSIGNED:-false}" = true ]; then args+=(--allow-unsigned)
 boolean online "${RA_INPUT_ONLINE:-false}"
 if [ "${RA_INPUT_ONLINE:-false}" = true ]; then args+=(--online); fi
 lines RA_INPUT_ARTIFACTS
-ra "${args[@]}" -- ${LINES[@]+"${LINES[@]}"}
+ra "${args[@]}" -- ${ITEMS[@]+"${ITEMS[@]}"}

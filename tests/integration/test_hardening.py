@@ -487,7 +487,7 @@ def test_bootstrap_refuses_a_shared_folder_it_did_not_make(tmp_path: Path) -> No
     (planted / "venv-planted" / ".ready").touch()
     planted.chmod(0o777)
     env = {k: v for k, v in os.environ.items() if k not in ("RUNNER_TEMP", "GITHUB_OUTPUT")}
-    env.update(TMPDIR=str(tmp_path), RA_BASE_PYTHON=sys.executable)
+    env.update(TMPDIR=str(tmp_path), RA_BASE_PYTHON=sys.executable, RA_RUNTIME="publish")
     proc = subprocess.run(["bash", str(ROOT / "scripts" / "bootstrap.sh")], env=env,
                           capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
     assert proc.returncode == 1
@@ -511,7 +511,9 @@ def test_bootstrap_runs_the_uv_of_the_lock_by_its_path(tmp_path: Path) -> None:
     impostor.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_OUTPUT",)}
     env.update(
-        RUNNER_TEMP=str(tmp_path / "runner-temp"), RA_BASE_PYTHON=str(base / "bin" / "python")
+        RUNNER_TEMP=str(tmp_path / "runner-temp"),
+        RA_BASE_PYTHON=str(base / "bin" / "python"),
+        RA_RUNTIME="publish",
     )
     (tmp_path / "runner-temp").mkdir()
     proc = subprocess.run(["bash", str(ROOT / "scripts" / "bootstrap.sh")], env=env,
@@ -519,9 +521,9 @@ def test_bootstrap_runs_the_uv_of_the_lock_by_its_path(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert not called.exists()
     python = proc.stdout.strip()
-    check = subprocess.run([python, "-I", "-c", "import release_actions, twine"], check=False)
+    check = subprocess.run([python, "-I", "-c", "import twine"], check=False)
     assert check.returncode == 0
-    assert sys.executable  # the base interpreter's pip (system site) installed uv from the lock
+    assert sys.executable  # the base interpreter's pip (system site) fetched uv from its pin
 
 
 # -- symbolic links on the way to a release file --------------------------------------------------

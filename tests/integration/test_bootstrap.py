@@ -1,0 +1,174 @@
+"""The actions' runtime: bootstrap.sh (one runtime per action group), entry.py, the step library."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+from support.paths import PROJECTS, ROOT
+
+BOOTSTRAP = ROOT / "scripts" / "bootstrap.sh"
+STEPS = ROOT / "scripts" / "steps"
+
+
+def _env(**extra: str) -> dict[str, str]:
+    """The test's environment without the runner's variables (as on a laptop)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GITHUB_", "RUNNER_", "RA_", "PYTHON"))
+    }
+    env.update(extra)
+    return env
+
+
+def _bootstrap(
+    runtime: str, runner_temp: Path, base: str = sys.executable
+) -> subprocess.CompletedProcess[str]:
+    env = _env(RUNNER_TEMP=str(runner_temp), RA_BASE_PYTHON=base, RA_RUNTIME=runtime)
+    return subprocess.run(["bash", str(BOOTSTRAP)], env=env, capture_output=True, text=True,
+                          check=False, timeout=600)  # fmt: skip
+
+
+@pytest.mark.parametrize("runtime", ["", "nope", "../requirements/build", "uv "])
+def test_a_runtime_that_names_no_lock_is_refused(tmp_path: Path, runtime: str) -> None:
+    proc = _bootstrap(runtime, tmp_path)
+    assert proc.returncode == 1
+    assert proc.stdout.startswith(
+        "::error title=Bootstrap failed::No runtime lock named by RA_RUNTIME"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_hash_runs_on_the_base_interpreter_with_nothing_installed(tmp_path: Path) -> None:
+    """stdlib: no venv, no download; the hash step runs our package from the checkout, isolated."""
+    bare = tmp_path / "bare"
+    venv.create(bare, with_pip=False, symlinks=True)  # no site packages but its own (empty)
+    python = str(bare / "bin" / "python")
+    proc = _bootstrap("stdlib", tmp_path / "temp", base=python)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.strip() == python
+    assert not (tmp_path / "temp").exists()  # nothing made, nothing fetched
+
+    # A release_actions on the caller's PYTHONPATH or in the working directory is never imported.
+    for decoy in (tmp_path / "decoy", tmp_path / "work"):
+        (decoy / "release_actions").mkdir(parents=True)
+        (decoy / "release_actions" / "__init__.py").write_text("raise SystemExit('decoy imported')")
+    (tmp_path / "work" / "dist").mkdir()
+    payload = b"a release file\n" * 1000
+    (tmp_path / "work" / "dist" / "demo-1.0.tar.gz").write_bytes(payload)
+    outputs = tmp_path / "outputs"
+    env = _env(RA_PYTHON=python, RA_INPUT_FILES="  dist/*  \n\n", RA_INPUT_SUMS_FILE="SUMS",
+               PYTHONPATH=str(tmp_path / "decoy"), GITHUB_OUTPUT=str(outputs), GITHUB_ACTIONS="true")  # fmt: skip
+    proc = subprocess.run(["bash", str(STEPS / "hash.sh")], cwd=tmp_path / "work", env=env,
+                          capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    digest = hashlib.sha256(payload).hexdigest()
+    assert (tmp_path / "work" / "SUMS").read_text() == f"{digest}  demo-1.0.tar.gz\n"
+    assert "subjects" in outputs.read_text()
+
+
+def test_the_step_library_copes_with_set_u_and_no_github_ref(tmp_path: Path) -> None:
+    """Off a tag push (or off a runner) GITHUB_REF* are unset: no 'unbound variable'."""
+    script = (
+        f'set -euo pipefail; . "{STEPS}/lib.sh"; '
+        'printf "tag=<%s>\\n" "$(pushed_tag "")"; '
+        'printf "given=<%s>\\n" "$(pushed_tag v2.0)"; '
+        'lines RA_INPUT_X; printf "<%s>" "${ITEMS[@]}"'
+    )
+    env = _env(RA_INPUT_X="  one  \n\n two\t\n")
+    proc = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True,
+                          check=False, timeout=30)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "tag=<>\ngiven=<v2.0>\n<one><two>"
+    assert proc.stderr == ""
+
+    # A whole step script under set -u with no GITHUB_REF: the CLI gets no --tag.
+    stub = tmp_path / "python"
+    stub.write_text('#!/bin/sh\nshift 2\nprintf "%s\\n" "$@"\n')  # drops -I and entry.py
+    stub.chmod(0o755)
+    env = _env(RA_PYTHON=str(stub), RA_INPUT_PROJECT_DIR="proj", RA_INPUT_DISTS="both",
+               RA_INPUT_SKIP_CHECKS="bytecode: vendored .pyc\n\n  platform-tag: private index ")  # fmt: skip
+    proc = subprocess.run(["bash", str(STEPS / "build.sh")], env=env, capture_output=True,
+                          text=True, check=False, timeout=30)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "build", "--out-dir=proj/dist", "--skip-check=bytecode: vendored .pyc",
+        "--skip-check=platform-tag: private index", "--", "proj",
+    ]  # fmt: skip
+
+
+def test_no_shell_code_uses_a_variable_named_lines() -> None:
+    """bash and terminals own LINES (the screen's height); our scripts use a name of their own."""
+    sources = [
+        *ROOT.glob("scripts/**/*.sh"),
+        ROOT / "action.yml",
+        *ROOT.glob("actions/*/action.yml"),
+    ]
+    assert len(sources) > 10
+    for path in sources:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("#", 1)[0] if path.suffix == ".sh" else line
+            assert not re.search(r"\bLINES\b", code), f"{path.name}:{number}: {line}"
+
+
+def test_shell_scripts_and_locks_check_out_with_lf_endings() -> None:
+    files = [
+        *sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("scripts/**/*.sh")),
+        *sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("scripts/requirements/*.txt")),
+    ]
+    proc = subprocess.run(["git", "check-attr", "eol", "--", *files], cwd=ROOT,
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    attributes = dict(line.rsplit(": eol: ", 1) for line in proc.stdout.splitlines())
+    assert attributes == {name: "lf" for name in files}
+    for name in files:
+        assert b"\r" not in (ROOT / name).read_bytes(), name
+
+
+@pytest.mark.index  # fetches uv and the locks' wheels from the package index
+@pytest.mark.slow
+def test_one_job_fetches_uv_once_and_each_runtime_holds_only_its_lock(tmp_path: Path) -> None:
+    temp = tmp_path / "runner-temp"
+    temp.mkdir()
+    pythons = {}
+    for runtime in ("build", "signing", "build"):
+        proc = _bootstrap(runtime, temp)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        pythons[runtime] = proc.stdout.strip()
+    root = temp / "release-actions"
+    (uv_dir,) = root.glob("uv-*")  # one uv for the job, reused by the second runtime
+    assert len(list((uv_dir / "wheel").iterdir())) == 1
+    assert sorted(p.name.rsplit("-", 1)[0] for p in root.glob("venv-*")) == [
+        "venv-build", "venv-signing",
+    ]  # fmt: skip
+
+    def imports(python: str, module: str) -> bool:
+        proc = subprocess.run([python, "-I", "-c", f"import {module}"], capture_output=True,
+                              check=False)  # fmt: skip
+        return proc.returncode == 0
+
+    build, signing = pythons["build"], pythons["signing"]
+    assert all(imports(build, m) for m in ("build", "readme_renderer.markdown", "packaging", "uv"))
+    assert not any(imports(build, m) for m in ("sigstore", "github", "twine", "cryptography"))
+    assert all(
+        imports(signing, m) for m in ("sigstore.sign", "pypi_attestations", "securesystemslib")
+    )
+    assert not any(imports(signing, m) for m in ("build", "github", "twine", "uv"))
+
+    # The build runtime builds a real project with its own uv, run from the checkout.
+    out = tmp_path / "dist"
+    proc = subprocess.run(
+        [build, "-I", str(ROOT / "scripts" / "entry.py"), "build", f"--out-dir={out}",
+         str(PROJECTS / "flit_demo")],
+        env=_env(), capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "with uv" in proc.stdout + proc.stderr
+    assert sorted(p.suffix for p in out.iterdir()) == [".gz", ".whl"]
