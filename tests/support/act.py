@@ -272,4 +272,7 @@ def run_workflow(
         check=False,
     )
     log = proc.stdout + proc.stderr
+    if keep := os.environ.get("RA_TEST_ACT_LOGS"):  # a folder to keep every act log in, to read later
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        (Path(keep) / f"{tmp.name}.log").write_text(log, encoding="utf-8")
     return ActRun(proc.returncode, log, workspace, artifacts, _summaries(log))
