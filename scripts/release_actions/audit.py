@@ -1186,7 +1186,7 @@ def summary_counts(report: AuditReport) -> str:
 
 def render_markdown(report: AuditReport, *, limit: int = 200) -> str:
     """The job summary: counts, the table (newest first, capped), then each broken promise."""
-    from .gha import details, table
+    from .markdown import details, table
 
     header, rows = _cells(report, SYMBOLS)
     mark = "❌" if report.broken else "⚠️" if report.unreachable else "✅"

@@ -28,6 +28,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from .errors import ChangelogError, InputError
+from .markdown import code, link, no_html
 
 # The names looked for, in this order (any letter case): NEWS.* is towncrier's default.
 CANDIDATES = (
@@ -743,23 +744,6 @@ def _ref_key(name: str) -> str:
     return " ".join(name.lower().split())
 
 
-def code_span(text: str) -> str:
-    """A Markdown code span that survives backticks inside the text."""
-    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    ticks = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") or longest else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
-
-
-def _escape_text(text: str) -> str:
-    """Plain reST text in Markdown: keep '<' from starting an HTML tag."""
-    return re.sub(r"<(?=[A-Za-z/!?])", r"\\<", text)
-
-
-def _link_text(text: str) -> str:
-    return text.replace("[", "\\[").replace("]", "\\]")
-
-
 class _Inline:
     def __init__(self, repo: str | None, server: str, targets: dict[str, str]) -> None:
         self.repo = repo
@@ -770,26 +754,26 @@ class _Inline:
         out: list[str] = []
         pos = 0
         for m in _INLINE.finditer(text):
-            out.append(_escape_text(text[pos : m.start()]))
+            out.append(no_html(text[pos : m.start()]))
             out.append(self._token(m))
             pos = m.end()
-        out.append(_escape_text(text[pos:]))
+        out.append(no_html(text[pos:]))
         return "".join(out)
 
     def _token(self, m: re.Match[str]) -> str:
         if m.group("literal"):
-            return code_span(m.group("literal_text"))
+            return code(m.group("literal_text"))
         if m.group("role"):
             return self.role(m.group("role_name"), m.group("role_text"))
         if m.group("link"):
             url = "".join(m.group("link_url").split())
             label = " ".join(m.group("link_text").split()) or url
-            return f"[{_link_text(label)}]({url})"
+            return link(label, url)
         if m.group("ref") or m.group("word_ref"):
             label = " ".join(str(m.group("ref_text") or m.group("word_ref_text")).split())
             target = self.targets.get(_ref_key(label))
-            return f"[{_link_text(label)}]({target})" if target else _escape_text(label)
-        return code_span(m.group("interpreted_text"))
+            return link(label, target) if target else no_html(label)
+        return code(m.group("interpreted_text"))
 
     # -- roles --------------------------------------------------------------------
 
@@ -807,11 +791,11 @@ class _Inline:
         title, target = _split_title(text)
         if name.startswith("py:") or name in _CODE_ROLES:
             if title is not None:
-                return code_span(title)
-            return code_span(_xref_title(target, callable_=short in _CALLABLE_ROLES))
+                return code(title)
+            return code(_xref_title(target, callable_=short in _CALLABLE_ROLES))
         # A role we do not know: its text, never the raw markup.
         shown = title if title is not None else target.lstrip("~!")
-        return _escape_text(shown)
+        return no_html(shown)
 
     def _link_role(self, role: str, value: str) -> str:
         title, target = _split_title(value)
@@ -848,7 +832,7 @@ class _Inline:
             default = f"RFC {number}"
         label = title if title is not None else default
         url = self._url(role, target, repo)
-        return f"[{_link_text(label)}]({url})" if url else _escape_text(label)
+        return link(label, url) if url else no_html(label)
 
     def _url(self, role: str, target: str, repo: str | None) -> str | None:
         if role == "cve":

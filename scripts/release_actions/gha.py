@@ -205,19 +205,3 @@ class Runner:
         with path.open("a", encoding="utf-8") as fh:
             fh.write(markdown.rstrip("\n") + "\n\n")
 
-
-def details(summary: str, body: str) -> str:
-    """A collapsible Markdown block for job summaries."""
-    return f"<details><summary>{summary}</summary>\n\n{body.rstrip()}\n\n</details>"
-
-
-def table(header: list[str], rows: list[list[str]]) -> str:
-    """A Markdown table; cell pipes are escaped so file names cannot break it."""
-
-    def cell(value: str) -> str:
-        return value.replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(cell(h) for h in header) + " |"]
-    lines.append("|" + "|".join(" --- " for _ in header) + "|")
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)

@@ -504,18 +504,15 @@ def _draft_release(request: Request, repo: str, env: Mapping[str, str], reporter
 def _write_index(run: Rehearsal) -> None:
     from .files import write_atomic
 
+    from .markdown import table
+
+    rows = [[s.name, s.result, f"{s.seconds:.2f} s", s.output or s.message] for s in run.stages]
     lines = [
         f"# Release rehearsal of {run.tag}",
         "",
         "Made by `release-actions run`; the next run empties this folder.",
         "",
-        "| stage | result | time | output |",
-        "| --- | --- | --- | --- |",
-    ]
-    for s in run.stages:
-        detail = s.output or s.message
-        lines.append(f"| {s.name} | {s.result} | {s.seconds:.2f} s | {detail.replace('|', '/')} |")
-    lines += [
+        table(["stage", "result", "time", "output"], rows),
         "",
         "- `dist/`: the sdist and wheel, built and checked",
         "- `SHA256SUMS`: their sha256, as `sha256sum` prints them",

@@ -48,6 +48,7 @@ from packaging.version import Version
 from . import deadline
 from .errors import CredentialError, NetworkError, ReleaseError, ReleasePageError
 from .hashing import Subject
+from .markdown import code, link, table
 from .text import neutral
 from .versions import names_version
 
@@ -390,7 +391,7 @@ def compose_body(notes: str, milestone: MilestoneInfo | None) -> str:
     parts = [notes.strip()] if notes.strip() else []
     if milestone is not None:
         parts.append(
-            f"**Milestone:** [{milestone.title}]({milestone.html_url}?closed=1) "
+            f"**Milestone:** {link(milestone.title, milestone.html_url + '?closed=1')} "
             "lists the issues and pull requests of this release."
         )
     return "\n\n".join(parts) + "\n" if parts else ""
@@ -832,7 +833,7 @@ def render_preview(request: Request, repo: str | None) -> str:
     lines = [
         f"# {request.name}",
         "",
-        f"Tag `{request.tag}` in {repo or '(repository not set)'} · {' · '.join(flags)}",
+        f"Tag {code(request.tag)} in {repo or '(repository not set)'} · {' · '.join(flags)}",
         "",
         "The milestone link is added when the page is made on GitHub (it needs the API).",
         "",
@@ -843,7 +844,6 @@ def render_preview(request: Request, repo: str | None) -> str:
         notes = request.notes.strip() or "_No release notes._"
     lines += [notes, ""]
     if request.files:
-        lines += ["## Assets", "", "| File | Size | SHA-256 |", "| --- | --- | --- |"]
-        lines += [f"| `{s.name}` | {s.size} | `{s.sha256}` |" for s in request.files]
-        lines.append("")
+        rows = [[code(s.name), str(s.size), code(s.sha256)] for s in request.files]
+        lines += ["## Assets", "", table(["File", "Size", "SHA-256"], rows), ""]
     return "\n".join(lines)

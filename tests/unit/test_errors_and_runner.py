@@ -67,10 +67,6 @@ def test_mask_every_line_of_a_secret() -> None:
     assert out.getvalue() == "::add-mask::abc\n::add-mask::def\n"
 
 
-def test_table_escapes_pipes() -> None:
-    assert gha.table(["a"], [["x|y"]]).splitlines()[-1] == "| x\\|y |"
-
-
 def test_usage_errors_exit_2_with_an_annotation(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import gha
+from .. import gha, markdown
 from ..errors import UsageError
 from ._shared import Parser, read_subjects_arg, rel
 
@@ -76,11 +76,11 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
             "The provenance is not signed: use it for dry runs only.", title="Unsigned provenance"
         )
     runner.set_outputs({"provenance-path": rel(output.absolute()), "provenance-name": output.name})
-    rows = [[f"`{gha.neutral(s.name)}`", f"`{s.sha256}`"] for s in subjects]
+    rows = [[markdown.code(gha.neutral(s.name)), f"`{s.sha256}`"] for s in subjects]
     builder = "a local build (not a hosted builder)" if ctx.local else f"`{ctx.builder_id}`"
     runner.summary(
         f"### Provenance for {len(subjects)} file(s)\n\n"
         f"Signed by: {signed.identity}  \nBuilder: {builder}  \nSource: `{ctx.repository}` at `{ctx.ref or '-'}`\n\n"
-        + gha.table(["Subject", "SHA-256"], rows)
+        + markdown.table(["Subject", "SHA-256"], rows)
     )
     return 0

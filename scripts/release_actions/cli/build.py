@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from .. import gha
+from .. import gha, markdown
 from ._shared import Parser, rel, size
 
 
@@ -81,15 +81,15 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     listings = []
     for info in result.dists:
         s = subjects[info.path.name]
-        rows.append([f"`{s.name}`", size(s.size or 0), f"`{s.sha256}`"])
+        rows.append([markdown.code(s.name), size(s.size or 0), f"`{s.sha256}`"])
         listings.append(
-            gha.details(f"Contents of {s.name}", "```\n" + "\n".join(info.contents) + "\n```")
+            markdown.details(f"Contents of {s.name}", "```\n" + "\n".join(info.contents) + "\n```")
         )
     skipped = "".join(f"- Check `{n}` skipped: {r}\n" for n, r in skips.items())
     runner.summary(
         f"### Built {result.name} {result.version}\n\n"
         + (skipped + "\n" if skipped else "")
-        + gha.table(["File", "Size", "SHA-256"], rows)
+        + markdown.table(["File", "Size", "SHA-256"], rows)
         + "\n\n"
         + "\n\n".join(listings)
     )

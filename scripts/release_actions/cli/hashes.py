@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import gha
+from .. import gha, markdown
 from ._shared import Parser, rel, size
 
 
@@ -37,8 +37,8 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     if args.output:
         outputs["sums-file"] = rel(args.output.absolute())
     runner.set_outputs(outputs)
-    rows = [[f"`{s.name}`", size(s.size or 0), f"`{s.sha256}`"] for s in subjects]
+    rows = [[markdown.code(s.name), size(s.size or 0), f"`{s.sha256}`"] for s in subjects]
     runner.summary(
-        f"### SHA-256 of {len(subjects)} file(s)\n\n" + gha.table(["File", "Size", "SHA-256"], rows)
+        f"### SHA-256 of {len(subjects)} file(s)\n\n" + markdown.table(["File", "Size", "SHA-256"], rows)
     )
     return 0

@@ -6,7 +6,7 @@ import argparse
 import contextlib
 import json
 
-from .. import gha
+from .. import gha, markdown
 from ._shared import Parser, read_subjects_arg
 
 
@@ -61,9 +61,9 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     runner.set_outputs(
         {"uploaded": json.dumps(outcome.uploaded), "skipped": json.dumps(outcome.skipped)}
     )
-    rows = [[f"[`{n}`]({outcome.links[n]})", "uploaded"] for n in outcome.uploaded]
-    rows += [[f"`{n}`", "already there (same sha256)"] for n in outcome.skipped]
+    rows = [[f"[{markdown.code(n)}]({outcome.links[n]})", "uploaded"] for n in outcome.uploaded]
+    rows += [[markdown.code(n), "already there (same sha256)"] for n in outcome.skipped]
     runner.summary(
-        f"### Published to {gha.neutral(shown_url)}\n\n" + gha.table(["File", "Result"], rows)
+        f"### Published to {gha.neutral(shown_url)}\n\n" + markdown.table(["File", "Result"], rows)
     )
     return 0

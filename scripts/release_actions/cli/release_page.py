@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import gha
+from .. import gha, markdown
 from ..errors import InputError, UsageError
 from ._shared import Parser, read_subjects_arg, rel, repo_arg
 
@@ -144,15 +144,15 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         {"id": str(result.id), "url": result.url, "html-url": result.html_url,
          "upload-url": result.upload_url, "draft": str(result.draft).lower()}
     )  # fmt: skip
-    rows = [[f"`{name}`", outcome] for name, outcome in result.assets.items()]
+    rows = [[markdown.code(name), outcome] for name, outcome in result.assets.items()]
     summary = (
-        f"### Release [{request.name}]({result.html_url}) ({state}"
+        f"### Release {markdown.link(request.name, result.html_url)} ({state}"
         + (", prerelease" if result.prerelease else "")
         + ")\n\n"
     )
     if result.milestone:
         summary += (
-            f"Milestone [{result.milestone.title}]({result.milestone.html_url})"
+            f"Milestone {markdown.link(result.milestone.title, result.milestone.html_url)}"
             + (" closed." if result.milestone_closed else ".")
             + "\n\n"
         )
@@ -162,7 +162,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
             "kept": "Notes kept as they are on the release: the change log has none for this version.",
         }[result.notes_source] + "\n\n"
     if rows:
-        summary += gha.table(["Asset", "Result"], rows) + "\n\n"
-    summary += gha.details("Release notes", result.body or "_empty_")
+        summary += markdown.table(["Asset", "Result"], rows) + "\n\n"
+    summary += markdown.details("Release notes", result.body or "_empty_")
     runner.summary(summary)
     return 0

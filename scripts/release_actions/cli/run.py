@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import gha
+from .. import gha, markdown
 from ._shared import Parser, rel
 
 if TYPE_CHECKING:
@@ -99,5 +99,5 @@ def _print_rehearsal(run: Rehearsal, runner: gha.Runner) -> None:
         print("  ".join(cell.ljust(widths[i]) if i < 3 else cell for i, cell in enumerate(row)))
     runner.summary(
         f"### Release rehearsal of {run.tag}\n\n"
-        + gha.table(["Stage", "Result", "Time", "Output"], rows)
+        + markdown.table(["Stage", "Result", "Time", "Output"], rows)
     )

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import gha
+from .. import gha, markdown
 from ..errors import InputError, UnsupportedProvenanceError, UsageError, VerificationError
 from ..text import shortened
 from ._shared import Parser
@@ -129,7 +129,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         print("\n".join(lines))
     runner.set_outputs({"verified": "true" if report.ok else "false", "outcome": report.outcome})
     runner.summary(f"### Provenance {report.outcome.upper()}: `{name}`\n\n"
-                   + gha.table(["Check", "Result", "Detail"],
+                   + markdown.table(["Check", "Result", "Detail"],
                                [[c.name, f"{_MARKS[c.status]} {c.status}", c.detail] for c in report.checks]))  # fmt: skip
     for c in report.checks:
         if c.status in ("not done", "waived"):
