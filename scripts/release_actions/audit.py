@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +31,7 @@ from typing import Any, Protocol
 
 from packaging.version import InvalidVersion, Version
 
+from . import git
 from .errors import (
     AuditError,
     CredentialError,
@@ -123,7 +123,6 @@ MSG_GITHUB = "The GitHub API at {api} failed for {repo}: {cause}."
 FIX_GITHUB = (
     "Run the audit again later; if it persists, check the API URL (--api-url / GITHUB_API_URL)."
 )
-MSG_GIT = "git could not list the tags of {path}: {cause}."
 FIX_GIT = "Run the audit inside a complete clone (fetch-depth: 0) or use --tags-from=github."
 
 
@@ -327,48 +326,6 @@ _DATE = re.compile(
 # -- reading the repository ------------------------------------------------------------
 
 
-def _git(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "-C", str(path), *args], capture_output=True, text=True, check=False
-    )
-
-
-def git_checkout(path: Path) -> bool:
-    """True when ``path`` is inside a complete (not shallow) git work tree."""
-    try:
-        inside = _git(path, "rev-parse", "--is-inside-work-tree")
-    except OSError:
-        return False
-    if inside.returncode != 0 or inside.stdout.strip() != "true":
-        return False
-    shallow = _git(path, "rev-parse", "--is-shallow-repository")
-    return shallow.returncode == 0 and shallow.stdout.strip() == "false"
-
-
-def git_origin_repo(path: Path) -> str | None:
-    """OWNER/REPO of the checkout's ``origin`` remote on a GitHub-style host."""
-    try:
-        result = _git(path, "remote", "get-url", "origin")
-    except OSError:
-        return None
-    url = result.stdout.strip()
-    if result.returncode != 0 or not url:
-        return None
-    tail = url.rsplit(":", 1)[-1] if "://" not in url else url.split("://", 1)[1].split("/", 1)[-1]
-    parts = tail.removesuffix(".git").strip("/").split("/")
-    return "/".join(parts[-2:]) if len(parts) >= 2 else None
-
-
-def git_tags(path: Path) -> frozenset[str]:
-    try:
-        result = _git(path, "for-each-ref", "--format=%(refname:strip=2)", "refs/tags")
-    except OSError as exc:
-        raise AuditError(MSG_GIT.format(path=path, cause=exc.strerror), FIX_GIT) from None
-    if result.returncode != 0:
-        raise AuditError(MSG_GIT.format(path=path, cause=result.stderr.strip()), FIX_GIT)
-    return frozenset(line for line in result.stdout.splitlines() if line)
-
-
 def _sha256_digest(value: object) -> str | None:
     if isinstance(value, str) and value.startswith("sha256:") and len(value) == 71:
         return value[7:].lower()
@@ -511,16 +468,23 @@ def read_repo_state(
     """What the repository holds; tags from the local clone when it is complete and of ``repo``."""
     where = checkout or Path.cwd()
     if tags_from == "auto":
-        origin = git_origin_repo(where) if git_checkout(where) else None
-        same = origin is not None and origin.lower() == github.repo_name.lower()
+        origin = git.origin(where) if git.is_complete_checkout(where) else None
+        same = origin is not None and origin.slug.lower() == github.repo_name.lower()
         tags_from = "git" if same else "github"
     tags: frozenset[str] = frozenset()
     if "tag" in need or "release" in need:
-        tags = git_tags(where) if tags_from == "git" else github.tags()
+        tags = _git_tags(where) if tags_from == "git" else github.tags()
     needs_releases = {"release", "assets", "provenance"} & set(need)
     releases = github.releases() if needs_releases else ()
     milestones = github.milestones() if "milestone" in need else ()
     return RepoState(github.repo_name, tags, tags_from, releases, milestones)
+
+
+def _git_tags(where: Path) -> frozenset[str]:
+    try:
+        return git.tags(where)
+    except InputError as exc:
+        raise AuditError(exc.cause, FIX_GIT) from None
 
 
 # -- matching --------------------------------------------------------------------------

@@ -122,18 +122,10 @@ def check_declared_version(project_dir: Path, expected: Version) -> None:
 
 def git_commit_epoch(project_dir: Path) -> str | None:
     """The last commit's timestamp, for reproducible archives; None outside git."""
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(project_dir), "log", "-1", "--format=%ct"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    value = out.stdout.strip()
-    return value if out.returncode == 0 and value.isdigit() else None
+    from . import git
+
+    value = git.read(project_dir, "log", "-1", "--format=%ct", timeout=30)
+    return value if value and value.isdigit() else None
 
 
 def _command(

@@ -204,4 +204,3 @@ class Runner:
             return
         with path.open("a", encoding="utf-8") as fh:
             fh.write(markdown.rstrip("\n") + "\n\n")
-

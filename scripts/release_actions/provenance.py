@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import git
 from .errors import AttestationError, InputError
 from .hashing import Subject
 
@@ -98,38 +98,21 @@ def context_from_runner(env: Mapping[str, str]) -> BuildContext:
     )
 
 
-def _git(cwd: Path, *args: str) -> str:
-    try:
-        result = subprocess.run(
-            ["git", "-C", str(cwd), *args], capture_output=True, text=True, check=False
-        )
-    except OSError:
-        return ""
-    return result.stdout.strip() if result.returncode == 0 else ""
-
-
-def github_repo_of(url: str) -> str:
-    """OWNER/REPO of a GitHub remote URL (https or ssh), else ''."""
-    match = re.match(
-        r"^(?:https?://|ssh://git@|git@)github\.com[/:](?P<repo>[\w.-]+/[\w.-]+?)(?:\.git)?/?$", url
-    )
-    return match["repo"] if match else ""
-
-
 def context_from_git(cwd: Path, tag: str | None = None) -> BuildContext:
-    """Off a runner: the local checkout's origin, commit and tag; the builder is marked local."""
-    sha = _git(cwd, "rev-parse", "HEAD")
-    repo = github_repo_of(_git(cwd, "remote", "get-url", "origin"))
-    if tag:
-        ref = f"refs/tags/{tag}"
-    else:
-        described = _git(cwd, "describe", "--tags", "--exact-match", "HEAD")
-        ref = f"refs/tags/{described}" if described else _git(cwd, "symbolic-ref", "-q", "HEAD")
+    """Off a runner: the local checkout's origin, commit and tag; the builder is marked local.
+
+    Outside a checkout every field git would fill is empty; a checkout git refuses to
+    read, or a HEAD with several tags and no ``tag`` given, is an InputError.
+    """
+    in_git = git.top_level(cwd) is not None
+    origin = git.origin(cwd) if in_git else None
+    tag = tag or (git.tag_at_head(cwd) if in_git else None)
+    ref = f"refs/tags/{tag}" if tag else git.read(cwd, "symbolic-ref", "-q", "HEAD")
     return BuildContext(
-        server_url="https://github.com",
-        repository=repo,
+        server_url=origin.server_url if origin else "https://github.com",
+        repository=origin.slug if origin else "",
         ref=ref or "",
-        sha=sha,
+        sha=(git.head_commit(cwd) or "") if in_git else "",
         workflow_path="",
         builder_id=LOCAL_BUILDER,
         invocation_id="",

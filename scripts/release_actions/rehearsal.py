@@ -13,9 +13,7 @@ from, and the release page is rendered to Markdown.
 from __future__ import annotations
 
 import json
-import re
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -26,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from packaging.version import Version
 
+from . import git
 from .errors import InputError, ReleaseError, UsageError
 from .hashing import Subject
 from .reporter import Reporter
@@ -73,6 +72,7 @@ class Rehearsal:
     dists: list[Path] = field(default_factory=list)
     files: list[Subject] = field(default_factory=list)
     repo: str = ""  # OWNER/REPO of the GitHub origin, if any
+    server_url: str = "https://github.com"  # the origin's host (GitHub Enterprise too)
     public_key: bytes | None = None
     notes: str = ""
     generate_notes: bool = False  # no notes in the change log: the page would use GitHub's
@@ -107,51 +107,18 @@ class StageFailed(ReleaseError):
 # -- before the first stage ------------------------------------------------------------------
 
 
-def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "-C", str(project), *args], capture_output=True, text=True, check=False
-    )
-
-
 FIX_CHANGELOG = (
     "Pass --changelog PATH, or add a CHANGES.rst or CHANGES.md with a section per version."
 )
 
 
-def check_git_access(project: Path) -> None:
-    """Fail when git refuses to read the checkout, instead of rehearsing it as a plain folder.
-
-    Since 2.35.2 git will not read a repository another user owns ("dubious
-    ownership"): a checkout mounted into a container, or one made by another
-    account. Every git command then fails, which would look like "no tag" or
-    "not a git checkout" and leave the provenance without its repository.
-    """
-    result = _git(project, "rev-parse", "--show-toplevel")
-    if result.returncode != 0 and "dubious ownership" in result.stderr:
-        where = re.search(r"repository at '([^']+)'", result.stderr)
-        top = where.group(1) if where else str(project.resolve())
-        raise InputError(
-            f"git refuses to read the checkout at {top}: it belongs to another user "
-            "(git calls this 'dubious ownership').",
-            f"If you trust it, run 'git config --global --add safe.directory {top}', then rehearse again.",
-        )
-
-
 def resolve_tag(project: Path, tag: str | None) -> str:
     """--tag, else the tag at HEAD; a rehearsal before tagging names the tag it will push."""
-    if tag:
-        return tag
-    at_head = _git(project, "tag", "--points-at", "HEAD")
-    tags = sorted(at_head.stdout.split()) if at_head.returncode == 0 else []
-    if len(tags) == 1:
-        return tags[0]
-    if len(tags) > 1:
-        raise InputError(
-            f"HEAD carries several tags ({', '.join(tags)}).",
-            "Say which one is the release with --tag.",
-        )
-    described = _git(project, "describe", "--tags", "--abbrev=0")
-    hint = f" (the last tag is {described.stdout.strip()})" if described.returncode == 0 else ""
+    found = tag or git.tag_at_head(project)
+    if found:
+        return found
+    last = git.last_tag(project)
+    hint = f" (the last tag is {last})" if last else ""
     raise InputError(
         f"No git tag points at HEAD{hint}, and no --tag was given.",
         "Pass the tag you are about to push, e.g. '--tag v1.2.3', or tag the commit first.",
@@ -163,10 +130,12 @@ def dirty_files(project: Path, out_dir: Path) -> list[str]:
     exclude: list[str] = []
     with suppress(ValueError):
         exclude = [f":(exclude){out_dir.resolve().relative_to(project.resolve())}"]
-    result = _git(project, "status", "--porcelain", "--untracked-files=normal", "--", ".", *exclude)
-    if result.returncode != 0:
+    result = git.run(
+        project, "status", "--porcelain", "--untracked-files=normal", "--", ".", *exclude
+    )
+    if not result.ok:
         return []  # not a git checkout: nothing to compare with
-    return [line[3:] for line in result.stdout.splitlines() if line.strip()]
+    return [line[3:] for line in result.out.splitlines() if line.strip()]
 
 
 def prepare_out_dir(out_dir: Path) -> None:
@@ -200,11 +169,11 @@ def rehearse(options: Options, *, env: Mapping[str, str], reporter: Reporter) ->
         raise InputError(
             f"--changelog {options.changelog}: no such file.", "Pass the change log's path."
         )
-    check_git_access(project)
+    in_git = git.top_level(project) is not None  # refuses a checkout git will not read
     tag = resolve_tag(project, options.tag)
     version = version_from_tag(tag)
     out_dir = (options.out_dir or project / DEFAULT_DIR / str(version)).absolute()
-    dirty = dirty_files(project, out_dir)
+    dirty = dirty_files(project, out_dir) if in_git else []
     if dirty:
         shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
         if not options.allow_dirty:
@@ -281,21 +250,17 @@ def source_tree(project: Path, allow_dirty: bool) -> Iterator[tuple[Path, str]]:
     slip into an sdist, and the build leaves nothing behind in the project.
     Outside git: the project folder itself.
     """
-    top = _git(project, "rev-parse", "--show-toplevel")
-    if (
-        top.returncode != 0
-        or not _git(project, "rev-parse", "--verify", "-q", "HEAD").stdout.strip()
-    ):
+    root = git.top_level(project)
+    if root is None or git.head_commit(project) is None:
         yield project, "the project folder (not a git checkout)"
         return
-    root = Path(top.stdout.strip())
     inside = project.resolve().relative_to(root.resolve())
     with tempfile.TemporaryDirectory(prefix="release-rehearsal-") as tmp:
         checkout = Path(tmp) / "checkout"
-        added = _git(root, "worktree", "add", "--detach", "--quiet", str(checkout), "HEAD")
-        if added.returncode != 0:
+        added = git.run(root, "worktree", "add", "--detach", "--quiet", str(checkout), "HEAD")
+        if not added.ok:
             raise InputError(
-                f"git could not make a clean checkout to build from: {added.stderr.strip()}",
+                f"git could not make a clean checkout to build from: {added.err.strip()}",
                 "Run 'git worktree prune' and try again.",
             )
         try:
@@ -305,14 +270,14 @@ def source_tree(project: Path, allow_dirty: bool) -> Iterator[tuple[Path, str]]:
                 what = "HEAD with the uncommitted changes"
             yield checkout / inside, what
         finally:
-            _git(root, "worktree", "remove", "--force", str(checkout))
+            git.run(root, "worktree", "remove", "--force", str(checkout))
 
 
 def _copy_changes(root: Path, checkout: Path) -> None:
     """Bring modified, added and untracked (not ignored) files over; drop deleted ones."""
-    changed = _git(root, "ls-files", "-z", "--modified", "--others", "--exclude-standard")
-    deleted = set(_git(root, "ls-files", "-z", "--deleted").stdout.split("\0")) - {""}
-    for name in sorted(set(changed.stdout.split("\0")) - {""}):
+    changed = git.run(root, "ls-files", "-z", "--modified", "--others", "--exclude-standard")
+    deleted = set(git.run(root, "ls-files", "-z", "--deleted").out.split("\0")) - {""}
+    for name in sorted(set(changed.out.split("\0")) - {""}):
         target = checkout / name
         if name in deleted:
             target.unlink(missing_ok=True)
@@ -370,7 +335,7 @@ def _attest(run: Rehearsal, project: Path, signer: str, reporter: Reporter) -> s
         write_atomic(folder / "rehearsal-key.pub.pem", pem)
         run.public_key = pem
     write_atomic(folder / "multiple.intoto.jsonl", (signed.line + "\n").encode())
-    run.repo = ctx.repository
+    run.repo, run.server_url = ctx.repository, ctx.server_url
     label = "rehearsal key, provenance/rehearsal-key.pub.pem" if signer != "none" else "UNSIGNED"
     return f"provenance/multiple.intoto.jsonl ({label})"
 
@@ -381,7 +346,7 @@ def _verify(run: Rehearsal, signer: str) -> str:
 
     data = (run.out_dir / "provenance" / "multiple.intoto.jsonl").read_bytes()
     expect = Expectations(
-        source_uri=f"github.com/{run.repo}" if run.repo else "",
+        source_uri=f"{run.server_url}/{run.repo}" if run.repo else "",
         tag=run.tag,
         public_key_pem=run.public_key,
         allow_unsigned=signer == "none",
@@ -503,7 +468,6 @@ def _draft_release(request: Request, repo: str, env: Mapping[str, str], reporter
 
 def _write_index(run: Rehearsal) -> None:
     from .files import write_atomic
-
     from .markdown import table
 
     rows = [[s.name, s.result, f"{s.seconds:.2f} s", s.output or s.message] for s in run.stages]

@@ -13,12 +13,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
+from . import __version__, git
 from .errors import ChangelogError, InputError, ProjectError
 
 TEMPLATE_FILES = {
@@ -48,6 +47,7 @@ class Project:
     changelog: Path | None
     default_branch: str
     repo: str | None  # OWNER/REPO of the GitHub remote
+    server_url: str = "https://github.com"  # its host: github.com or a GitHub Enterprise Server
 
     @property
     def subdir(self) -> str:
@@ -64,16 +64,6 @@ class Starter:
     text: str
     found: list[str] = field(default_factory=list)
     todo: list[str] = field(default_factory=list)
-
-
-def _git(cwd: Path, *args: str) -> str | None:
-    try:
-        result = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=30
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else None
 
 
 def _toml(path: Path) -> dict[str, object]:
@@ -163,18 +153,10 @@ def _changelog(project_dir: Path) -> Path | None:
 
 
 def _default_branch(root: Path) -> str:
-    remote_head = _git(root, "symbolic-ref", "--short", "refs/remotes/origin/HEAD")
+    remote_head = git.read(root, "symbolic-ref", "--short", "refs/remotes/origin/HEAD")
     if remote_head:
         return remote_head.split("/", 1)[-1]
-    return _git(root, "branch", "--show-current") or "main"
-
-
-def _github_repo(root: Path) -> str | None:
-    url = _git(root, "remote", "get-url", "origin")
-    if not url:
-        return None
-    m = re.search(r"github\.com[:/]([\w.-]+)/([\w.-]+?)(?:\.git)?/?$", url)
-    return f"{m.group(1)}/{m.group(2)}" if m else None
+    return git.read(root, "branch", "--show-current") or "main"
 
 
 def inspect_project(project_dir: Path, *, name: str | None = None) -> Project:
@@ -193,12 +175,14 @@ def inspect_project(project_dir: Path, *, name: str | None = None) -> Project:
             f"Cannot tell the name of the project in '{project_dir}' (no [project] name, setup.cfg or literal setup.py name).",
             "Pass --name with the name the project has on PyPI.",
         )
-    top = _git(project_dir, "rev-parse", "--show-toplevel")
-    root = Path(top).resolve() if top else project_dir
+    top = git.top_level(project_dir)
+    root = top.resolve() if top else project_dir
+    origin = git.origin(root)
     return Project(
         project_dir=project_dir, root=root, name=found_name,
         compiled=_compiled(project_dir, pyproject), changelog=_changelog(project_dir),
-        default_branch=_default_branch(root), repo=_github_repo(root),
+        default_branch=_default_branch(root), repo=origin.slug if origin else None,
+        server_url=origin.server_url if origin else "https://github.com",
     )  # fmt: skip
 
 
@@ -283,7 +267,7 @@ def _pypi_todo(project: Project, workflow: str) -> list[str]:
 
 
 def _github_todo(project: Project) -> list[str]:
-    where = f"https://github.com/{project.repo}/settings/environments" if project.repo else (
+    where = f"{project.server_url}/{project.repo}/settings/environments" if project.repo else (
         "the repository's Settings → Environments"
     )  # fmt: skip
     return [

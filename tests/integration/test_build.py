@@ -193,6 +193,19 @@ def test_tag_mismatch_names_both_versions_and_leaves_nothing(
     assert result.outputs == {}
 
 
+def test_on_a_tag_push_the_pushed_tag_is_the_default(
+    project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As the action passes it: the command reads the pushed tag itself (one resolution)."""
+    src = project("flit_demo")
+    out = tmp_path / "out"
+    pushed = {"GITHUB_REF": "refs/tags/v1.2.4", "GITHUB_REF_TYPE": "tag", "GITHUB_REF_NAME": "v1.2.4"}
+    result = run_cli(["build", str(src), "--out-dir", str(out)], capsys, tmp_path, env=pushed)
+    assert result.code == 1
+    assert "The tag says version 1.2.4, but pyproject.toml says version 1.2.3." in result.out
+    assert not out.exists()
+
+
 def test_tag_mismatch_of_a_dynamic_version_is_found_after_the_build(
     project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

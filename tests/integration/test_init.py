@@ -112,6 +112,17 @@ def test_hatch_project_in_a_subdirectory_with_its_change_log_under_docs(
     assert "Repository name: mono" in release.out
 
 
+def test_a_github_enterprise_origin_is_the_repository(tmp_path: Path, capsys) -> None:
+    """init used to know only github.com remotes: an Enterprise origin read as none."""
+    top = _repo(tmp_path, "flit_demo", origin="ssh://git@ghe.example.com:2222/octo/demo.git/")
+    result = run_cli(["init", str(top), "--actions", PIN], capsys, tmp_path, on_runner=False)
+    assert result.code == 0, result.text
+    assert "Owner: octo" in result.out
+    assert "Repository name: demo" in result.out
+    assert "No GitHub remote named origin" not in result.out
+    assert "https://ghe.example.com/octo/demo/settings/environments" in result.out
+
+
 def test_c_extension_gets_the_wheel_matrix(tmp_path: Path, capsys) -> None:
     top = _repo(tmp_path, "cext_demo", branch="trunk")
     result = run_cli(["init", str(top), "--actions", PIN], capsys, tmp_path, on_runner=False)

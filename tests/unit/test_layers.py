@@ -25,6 +25,7 @@ LEAVES = {
     "release_actions.text",
     "release_actions.reporter",
     "release_actions.markdown",
+    "release_actions.git",
 }
 # Only the command layer talks to the runner (GITHUB_OUTPUT, annotations, summaries).
 RUNNER = "release_actions.gha"

@@ -21,7 +21,9 @@ def test_cells_escape_pipes_and_line_breaks() -> None:
     assert markdown.cell("one\r\ntwo\rthree\nfour") == "one two three four"
 
 
-@given(st.lists(st.text(alphabet=st.sampled_from("a|\\\n\r "), max_size=20), min_size=1, max_size=4))
+@given(
+    st.lists(st.text(alphabet=st.sampled_from("a|\\\n\r "), max_size=20), min_size=1, max_size=4)
+)
 def test_no_cell_can_add_a_column_or_a_row(values: list[str]) -> None:
     rendered = markdown.table(["h"] * len(values), [values])
     lines = rendered.split("\n")

@@ -101,6 +101,13 @@ def _project_from_pyproject(path: Path) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
+def _origin_repo(cwd: Path) -> str | None:
+    from .. import git
+
+    origin = git.origin(cwd) if git.is_complete_checkout(cwd) else None
+    return origin.slug if origin else None
+
+
 def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     from ..audit import (
         SYMBOLS,
@@ -108,8 +115,6 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         GitHubReader,
         Since,
         audit,
-        git_checkout,
-        git_origin_repo,
         render_broken,
         render_markdown,
         render_table,
@@ -139,11 +144,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
             "Pass --project NAME (the name on the index).",
         )
     cwd = Path.cwd()
-    repo = (
-        args.repo
-        or env.get("GITHUB_REPOSITORY")
-        or (git_origin_repo(cwd) if git_checkout(cwd) else None)
-    )
+    repo = args.repo or env.get("GITHUB_REPOSITORY") or _origin_repo(cwd)
     if not repo or repo.count("/") != 1 or not all(repo.split("/")):
         raise UsageError(
             f"No usable repository: {repo!r}." if repo else "No repository given.",

@@ -22,7 +22,8 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
     p.add_argument("--sdist", action="store_true", help="build the sdist (default: both)")
     p.add_argument("--wheel", action="store_true", help="build the wheel (default: both)")
     version = p.add_mutually_exclusive_group()
-    version.add_argument("--tag", help="release tag (1.2.3 or v1.2.3) the version must equal")
+    version.add_argument("--tag", help="release tag (1.2.3 or v1.2.3) the version must equal "
+                         "(default: the pushed tag, on a tag push)")  # fmt: skip
     version.add_argument("--expect-version", metavar="VERSION", help="version the build must have")
     p.add_argument("--skip-check", action="append", default=[], metavar="'NAME: REASON'",
                    help="skip one check, saying why (repeatable): long-description, "
@@ -38,6 +39,7 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
 def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     from ..build import build
     from ..checks import parse_skips
+    from ..git import pushed_tag
     from ..hashing import hash_files
     from ..versions import parse_version, version_from_tag
 
@@ -46,6 +48,8 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         expected = version_from_tag(args.tag)
     elif args.expect_version:
         expected = parse_version(args.expect_version)
+    elif tag := pushed_tag(runner.env):
+        expected = version_from_tag(tag)
     skips = parse_skips(args.skip_check)
     for name, reason in skips.items():
         runner.notice(f"The {name} check is skipped: {reason}", title="Check skipped")

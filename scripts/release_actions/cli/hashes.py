@@ -39,6 +39,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     runner.set_outputs(outputs)
     rows = [[markdown.code(s.name), size(s.size or 0), f"`{s.sha256}`"] for s in subjects]
     runner.summary(
-        f"### SHA-256 of {len(subjects)} file(s)\n\n" + markdown.table(["File", "Size", "SHA-256"], rows)
+        f"### SHA-256 of {len(subjects)} file(s)\n\n"
+        + markdown.table(["File", "Size", "SHA-256"], rows)
     )
     return 0

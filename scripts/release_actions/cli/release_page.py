@@ -27,7 +27,7 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
     )
     p.add_argument("files", nargs="*", metavar="FILES", help="files or globs to attach (dists, "
                    "SHA256SUMS, multiple.intoto.jsonl, *.publish.attestation)")  # fmt: skip
-    p.add_argument("--tag", help="the release tag (default: the pushed tag, from GITHUB_REF)")
+    p.add_argument("--tag", help="the release tag (default: the pushed tag, on a tag push)")
     p.add_argument("--repo", metavar="OWNER/REPO", help="repository (default: GITHUB_REPOSITORY)")
     p.add_argument("--name", help="release title (default: the tag)")
     notes = p.add_mutually_exclusive_group()
@@ -59,6 +59,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     from ..changelog import DEFAULT_SERVER
     from ..errors import CredentialError
     from ..files import write_atomic
+    from ..git import pushed_tag
     from ..hashing import collect_files, hash_files, parse_subjects
     from ..notes import page_notes
     from ..release_page import (
@@ -76,10 +77,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     runner.mask(token)
     # Everything is read before the first request: tag, repository, notes, files and their
     # subjects (the stage checks the files against them before it attaches or previews any).
-    tag = args.tag
-    ref = env.get("GITHUB_REF", "")
-    if not tag and ref.startswith("refs/tags/"):
-        tag = ref.removeprefix("refs/tags/")
+    tag = args.tag or pushed_tag(env)
     if not tag:
         raise UsageError(
             "No tag given.", "Pass --tag (on a tag push it defaults to the pushed tag)."
