@@ -199,7 +199,11 @@ def test_on_a_tag_push_the_pushed_tag_is_the_default(
     """As the action passes it: the command reads the pushed tag itself (one resolution)."""
     src = project("flit_demo")
     out = tmp_path / "out"
-    pushed = {"GITHUB_REF": "refs/tags/v1.2.4", "GITHUB_REF_TYPE": "tag", "GITHUB_REF_NAME": "v1.2.4"}
+    pushed = {
+        "GITHUB_REF": "refs/tags/v1.2.4",
+        "GITHUB_REF_TYPE": "tag",
+        "GITHUB_REF_NAME": "v1.2.4",
+    }
     result = run_cli(["build", str(src), "--out-dir", str(out)], capsys, tmp_path, env=pushed)
     assert result.code == 1
     assert "The tag says version 1.2.4, but pyproject.toml says version 1.2.3." in result.out

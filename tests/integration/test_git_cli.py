@@ -28,9 +28,11 @@ def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def _statement(path: Path) -> dict:
+def _workflow(path: Path) -> dict:
+    """The source the provenance names: its workflow's repository, ref and path."""
     envelope = json.loads(path.read_text().splitlines()[0])
-    return json.loads(base64.b64decode(envelope["payload"]))
+    statement = json.loads(base64.b64decode(envelope["payload"]))
+    return statement["predicate"]["buildDefinition"]["externalParameters"]["workflow"]
 
 
 def test_local_provenance_names_a_github_enterprise_origin(work: Path, capsys, tmp_path) -> None:
@@ -39,9 +41,7 @@ def test_local_provenance_names_a_github_enterprise_origin(work: Path, capsys, t
     result = run_cli(["attest", "--signer", "none", "demo-1.2.3.tar.gz"], capsys, tmp_path,
                      on_runner=False)  # fmt: skip
     assert result.code == 0, result.text
-    workflow = _statement(work / "multiple.intoto.jsonl")["predicate"]["buildDefinition"][
-        "externalParameters"
-    ]["workflow"]
+    workflow = _workflow(work / "multiple.intoto.jsonl")
     assert workflow["repository"] == "https://ghe.example.com/octo/demo"
     assert workflow["ref"] == "refs/tags/v1.2.3"
 
@@ -60,6 +60,4 @@ def test_local_provenance_refuses_to_guess_among_several_tags(work: Path, capsys
     chosen = run_cli(["attest", "--signer", "none", "--tag", "1.2.3", "demo-1.2.3.tar.gz"],
                      capsys, tmp_path, on_runner=False)  # fmt: skip
     assert chosen.code == 0, chosen.text
-    assert _statement(work / "multiple.intoto.jsonl")["predicate"]["buildDefinition"][
-        "externalParameters"
-    ]["workflow"]["ref"] == "refs/tags/1.2.3"
+    assert _workflow(work / "multiple.intoto.jsonl")["ref"] == "refs/tags/1.2.3"

@@ -83,7 +83,8 @@ def test_the_drift_between_the_old_parsers_is_gone(url: str, expected: str | Non
     remote = git.parse_remote(url)
     assert (remote.slug if remote else None) == expected
     if url.startswith("https://notgithub.com"):
-        assert remote is not None and remote.host == "notgithub.com"
+        assert remote is not None
+        assert remote.host == "notgithub.com"
 
 
 @pytest.mark.parametrize(
