@@ -43,6 +43,7 @@ from .errors import (
     VerificationError,
     shown,
 )
+from .github import DEFAULT_API_URL, ClientSettings
 from .hashing import parse_subjects
 from .index_api import (
     INTEGRITY_ACCEPT,
@@ -55,6 +56,7 @@ from .index_api import (
     select_version,
     version_key,
 )
+from .retry import Policy
 from .versions import names_version
 from .webclient import WebClient
 
@@ -62,8 +64,11 @@ OK, BROKEN, UNREACHABLE, SKIPPED = "ok", "broken", "unreachable", "skipped"
 CHECKS = ("tag", "release", "milestone", "assets", "provenance")
 PROVENANCE_NAME = "multiple.intoto.jsonl"
 SUMS_NAMES = ("SHA256SUMS", "SHA256SUMS.txt")
-DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_JOBS = 8
+# Reading many pages: PyGithub's own pause between requests, our capped retries.
+GITHUB_SETTINGS = ClientSettings(
+    policy=Policy(attempts=6, backoff=1.0), seconds_between_requests=0.25
+)
 
 # -- messages (cause, fix) -------------------------------------------------------
 
@@ -120,6 +125,10 @@ FIX_REPO_REFUSED = (
 MSG_NO_REPO = "Repository {repo} was not found at {api} (HTTP 404)."
 FIX_NO_REPO = "Check --repo (OWNER/REPO) and, for a private repository, that the token can read it."
 MSG_GITHUB = "The GitHub API at {api} failed for {repo}: {cause}."
+MSG_RATE_LIMITED = (
+    "GitHub is rate-limiting this token while reading {repo}, for another {seconds:.0f} s."
+)
+FIX_RATE_LIMITED = "Run the audit again after that time (a token raises the limit: GITHUB_TOKEN)."
 FIX_GITHUB = (
     "Run the audit again later; if it persists, check the API URL (--api-url / GITHUB_API_URL)."
 )
@@ -341,20 +350,25 @@ class GitHubReader:
         *,
         api_url: str = DEFAULT_API_URL,
         token: str | None = None,
-        attempts: int = 5,
-        seconds_between_requests: float = 0.25,
+        settings: ClientSettings | None = None,
     ) -> None:
         self.repo_name = repo
         self.api_url = api_url.rstrip("/")
         self.token = token
-        self.attempts = attempts
-        self.seconds_between_requests = seconds_between_requests
+        self.settings = settings or GITHUB_SETTINGS
         self._repo: Any = None
         self._lock = threading.Lock()
 
     def _wrap(self, exc: Exception) -> ReleaseError:
         from github import GithubException
 
+        from .github import rate_limit_wait
+
+        wait = rate_limit_wait(exc)
+        if wait is not None:
+            return NetworkError(
+                MSG_RATE_LIMITED.format(repo=self.repo_name, seconds=wait), FIX_RATE_LIMITED
+            )
         if isinstance(exc, GithubException):
             if exc.status in (401, 403):
                 return CredentialError(
@@ -373,17 +387,12 @@ class GitHubReader:
         )
 
     def _repository(self) -> Any:
-        from github import Auth, Github, GithubRetry
+        from .github import new_client
 
         with self._lock:
             if self._repo is None:
-                client = Github(
-                    base_url=self.api_url,
-                    auth=Auth.Token(self.token) if self.token else None,
-                    per_page=100,
-                    retry=GithubRetry(total=self.attempts, backoff_factor=0.5),
-                    seconds_between_requests=self.seconds_between_requests,
-                    user_agent="release-actions-audit",
+                client = new_client(
+                    self.api_url, self.token, self.settings, user_agent="release-actions-audit"
                 )
                 self._repo = client.get_repo(self.repo_name)
             return self._repo

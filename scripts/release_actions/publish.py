@@ -175,23 +175,26 @@ def remote_sha256(
     Whatever the index answers (HTML where JSON was asked for, JSON of another
     shape), the answer is "not known", never a crash.
     """
+    from .retry import Policy
     from .webclient import WebClient
 
-    web = WebClient(attempts=3, backoff=0.2, timeout=30)
+    # Three attempts, each with a third of the deadline: the whole lookup stays within it.
+    web = WebClient(policy=Policy(attempts=3, backoff=0.2, max_wait=10.0), deadline=deadline_s / 3)
     project = re.sub(r"[-_.]+", "-", name).lower()
-    with contextlib.suppress(NetworkError), deadline.within(deadline_s):
-        answer = web.get(f"{base}/pypi/{project}/{version}/json")
-        if answer.status == 200:
-            found = _json_sha256(answer.body, filename)
-            if found is not None:
-                return found
-    with contextlib.suppress(NetworkError), deadline.within(deadline_s):
-        answer = web.get(f"{base}/simple/{project}/")
-        if answer.status == 200:
-            page = answer.body.decode("utf-8", "replace")
-            match = re.search(re.escape(filename) + r"#sha256=([0-9a-f]{64})", page)
-            if match:
-                return match.group(1)
+    with web:
+        with contextlib.suppress(NetworkError):
+            answer = web.get(f"{base}/pypi/{project}/{version}/json")
+            if answer.status == 200:
+                found = _json_sha256(answer.body, filename)
+                if found is not None:
+                    return found
+        with contextlib.suppress(NetworkError):
+            answer = web.get(f"{base}/simple/{project}/")
+            if answer.status == 200:
+                page = answer.body.decode("utf-8", "replace")
+                match = re.search(re.escape(filename) + r"#sha256=([0-9a-f]{64})", page)
+                if match:
+                    return match.group(1)
     return None
 
 

@@ -437,7 +437,8 @@ def _release_page(run: Rehearsal, github: bool, env: Mapping[str, str], reporter
 def _draft_release(request: Request, repo: str, env: Mapping[str, str], reporter: Reporter) -> str:
     """The draft release made for real (--github) by the release-page action's own stage."""
     from .errors import CredentialError
-    from .release_page import DEFAULT_API_URL, Settings, Target, make_release, published_release
+    from .github import DEFAULT_API_URL, ClientSettings, Target
+    from .release_page import make_release, published_release
 
     if not repo:
         raise UsageError(
@@ -452,7 +453,7 @@ def _draft_release(request: Request, repo: str, env: Mapping[str, str], reporter
         )
     reporter.mask(token)
     target = Target(env.get("GITHUB_API_URL") or DEFAULT_API_URL, repo, token)
-    settings = Settings.from_env(env)
+    settings = ClientSettings.from_env(env)
     published = published_release(target, request.tag, settings)
     if published:
         # A rehearsal makes drafts; it never changes what people already see.

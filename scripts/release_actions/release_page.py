@@ -26,112 +26,40 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-import random
-import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import requests
-from github import Auth, Github, GithubException
-from github.GithubException import RateLimitExceededExceedsMaxWait, RateLimitExceededException
+from github import GithubException
 from github.GithubObject import NotSet
-from github.GithubRetry import GithubRetry
 from github.GitRelease import GitRelease
 from github.GitReleaseAsset import GitReleaseAsset
-from github.Milestone import Milestone
 from github.Repository import Repository
 from packaging.version import Version
 
-from . import deadline
-from .errors import CredentialError, NetworkError, ReleaseError, ReleasePageError
+from .errors import NetworkError, ReleaseError, ReleasePageError
+from .github import (
+    FIX_CONTENTS,
+    Client,
+    ClientSettings,
+    Target,
+    canonical,
+    describe,
+    find_milestone,
+    is_code,
+    message,
+    rate_limit_wait,
+    releases_for_tag,
+    transient,
+    wrap,
+)
 from .hashing import Subject
 from .markdown import code, link, table
-from .text import neutral
-from .versions import names_version
+from .retry import GiveUp, Retries
 
-DEFAULT_API_URL = "https://api.github.com"
 Log = Callable[[str], None]
-
-
-# -- settings --------------------------------------------------------------------------
-
-
-# A rate limit that asks for a longer wait fails the job with a message saying when to re-run.
-MAX_RATE_LIMIT_WAIT = 60.0
-
-
-@dataclass(frozen=True)
-class Settings:
-    """How hard we talk to GitHub.
-
-    PyGithub waits 0.25 s before every request and 1 s before every write by
-    default, to stay under GitHub's secondary rate limits. A release makes a
-    handful of writes, so we keep a pause between writes of one client but
-    drop the pause before reads; ``GithubRetry`` still waits out a rate-limit
-    answer (403/429 with ``Retry-After``). Idempotent requests are retried by
-    the transport; POSTs (create, upload) are retried here, after checking
-    what the failed attempt left behind.
-    """
-
-    seconds_between_requests: float = 0.0
-    seconds_between_writes: float = 0.5
-    upload_workers: int = 4
-    attempts: int = 5
-    backoff: float = 2.0  # seconds before the first retry; doubles, capped at 30 s
-    timeout: int = 120  # uploads of large wheels need more than PyGithub's 15 s
-    deadline: float = (
-        1800.0  # per request, start to end (a per-read timeout never fires on a dribble)
-    )
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Settings:
-        """Overrides for tests and unusual servers (``RA_GITHUB_*``)."""
-        base = cls()
-        names = {
-            "RA_GITHUB_REQUEST_INTERVAL": ("seconds_between_requests", float),
-            "RA_GITHUB_WRITE_INTERVAL": ("seconds_between_writes", float),
-            "RA_GITHUB_UPLOAD_WORKERS": ("upload_workers", int),
-            "RA_GITHUB_ATTEMPTS": ("attempts", int),
-            "RA_GITHUB_BACKOFF": ("backoff", float),
-            "RA_GITHUB_TIMEOUT": ("timeout", int),
-            "RA_GITHUB_DEADLINE": ("deadline", float),
-        }
-        changes: dict[str, Any] = {}
-        for variable, (attribute, kind) in names.items():
-            raw = env.get(variable, "").strip()
-            if not raw:
-                continue
-            try:
-                value = kind(raw)
-            except ValueError:
-                raise ReleasePageError(
-                    f"{variable}={raw!r} is not a number.",
-                    f"Set {variable} to a number or unset it.",
-                ) from None
-            if value < 0 or (
-                attribute in ("upload_workers", "attempts", "timeout", "deadline") and value < 1
-            ):
-                raise ReleasePageError(
-                    f"{variable}={raw!r} is out of range.", f"Set {variable} to a positive number."
-                )
-            changes[attribute] = value
-        return replace(base, **changes)
-
-    def delay(self, attempt: int) -> float:
-        """Backoff before retry number ``attempt`` (1-based), with jitter."""
-        if self.backoff <= 0:
-            return 0.0
-        return float(min(self.backoff * 2 ** (attempt - 1), 30.0) * (0.5 + random.random() / 2))  # noqa: S311
-
-
-@dataclass(frozen=True)
-class Target:
-    api_url: str
-    repo: str
-    token: str
 
 
 @dataclass(frozen=True)
@@ -197,34 +125,9 @@ class Result:
 
 # -- messages ---------------------------------------------------------------------------
 
-FIX_CREDENTIALS = (
-    "Pass a valid token in GITHUB_TOKEN (in a workflow, the job's github.token); "
-    "a token from another server or an expired one is refused."
-)
-FIX_CONTENTS = "Give the job 'permissions: contents: write' (releases and their assets need it)."
 FIX_ISSUES = (
     "Give the job 'permissions: issues: write' to close milestones, or drop --close-milestone."
 )
-
-
-def _message(exc: GithubException) -> str:
-    data = exc.data if isinstance(exc.data, dict) else {}
-    text = str(data.get("message") or exc.message or "no message")
-    errors = data.get("errors")
-    if isinstance(errors, list):
-        codes = [str(e.get("code")) for e in errors if isinstance(e, dict) and e.get("code")]
-        if codes:
-            text += f" ({', '.join(codes)})"
-    # The server's words are relayed into logs and annotations: made inert first.
-    return f"{exc.status} {neutral(text)[:500]}"
-
-
-def _is_code(exc: GithubException, code: str) -> bool:
-    data = exc.data if isinstance(exc.data, dict) else {}
-    errors = data.get("errors")
-    return isinstance(errors, list) and any(
-        isinstance(e, dict) and e.get("code") == code for e in errors
-    )
 
 
 def _is_immutable_refusal(exc: GithubException) -> bool:
@@ -232,159 +135,7 @@ def _is_immutable_refusal(exc: GithubException) -> bool:
     return exc.status == 422 and "immutable" in str(data.get("message", "")).lower()
 
 
-def rate_limit_wait(exc: BaseException) -> float | None:
-    """Seconds GitHub asks us to wait when ``exc`` is a rate-limit answer (403/429), else None."""
-    if not isinstance(exc, GithubException) or exc.status not in (403, 429):
-        return None
-    if isinstance(exc, RateLimitExceededExceedsMaxWait) and exc.wait is not None:
-        return float(exc.wait)
-    headers = {k.lower(): v for k, v in (exc.headers or {}).items()}
-    try:
-        if "retry-after" in headers:
-            return max(0.0, float(headers["retry-after"]))
-        if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
-            return max(0.0, float(headers["x-ratelimit-reset"]) - time.time())
-    except ValueError:
-        pass
-    # GitHub's advice for a secondary limit without a header: wait at least a minute.
-    return 60.0 if isinstance(exc, RateLimitExceededException) else None
-
-
-def _transient(exc: BaseException) -> bool:
-    wait = rate_limit_wait(exc)
-    if wait is not None:
-        return wait <= MAX_RATE_LIMIT_WAIT
-    if isinstance(exc, GithubException):
-        return exc.status >= 500 or exc.status == 429
-    return isinstance(exc, (requests.ConnectionError, requests.Timeout, ConnectionError))
-
-
-def _pause(settings: Settings, attempt: int, exc: BaseException) -> float:
-    """Our backoff, or longer when GitHub said how long to wait."""
-    return max(settings.delay(attempt), rate_limit_wait(exc) or 0.0)
-
-
-class _CappedRetry(GithubRetry):
-    """GithubRetry sleeps whatever Retry-After says; a job must not hang for an hour."""
-
-    def get_retry_after(self, response: Any) -> float | None:
-        wait = super().get_retry_after(response)
-        if wait is not None and wait > MAX_RATE_LIMIT_WAIT:
-            raise RateLimitExceededExceedsMaxWait(
-                response.status, {"message": "rate limited"}, dict(response.headers), wait=wait
-            )
-        return wait
-
-
-def _wrap(
-    exc: BaseException, doing: str, repo: str, *, fix_403: str = FIX_CONTENTS
-) -> ReleaseError:
-    """A PyGithub or transport exception as one of our errors."""
-    wait = rate_limit_wait(exc)
-    if wait is not None:
-        return NetworkError(
-            f"GitHub is rate-limiting this token while {doing}, for another {wait:.0f} s.",
-            "Re-run the job after that time; it picks up where this one stopped.",
-        )
-    if isinstance(exc, GithubException):
-        if exc.status == 401:
-            return CredentialError(
-                f"GitHub refused the token while {doing} ({_message(exc)}).", FIX_CREDENTIALS
-            )
-        if exc.status == 403:
-            return CredentialError(
-                f"The token lacks the permission for {doing} in {repo} ({_message(exc)}).", fix_403
-            )
-        if exc.status == 404:
-            return ReleasePageError(
-                f"Repository {repo} was not found while {doing} (404), or the token cannot see it.",
-                f"Check that {repo} is the repository meant and that the token belongs to it.",
-            )
-        if exc.status >= 500 or exc.status == 429:
-            return NetworkError(
-                f"GitHub kept failing while {doing} ({_message(exc)}).",
-                "GitHub may be having trouble; re-run the job: it picks up where this one stopped.",
-            )
-        return ReleasePageError(
-            f"GitHub refused {doing} ({_message(exc)}).", "See the message from GitHub above."
-        )
-    return NetworkError(
-        f"Could not reach GitHub while {doing}: {type(exc).__name__}.",
-        "Check GITHUB_API_URL and the network; re-run the job: it picks up where this one stopped.",
-    )
-
-
-# -- client ---------------------------------------------------------------------------------
-
-
-class Client:
-    """One PyGithub client per thread (a PyGithub client is not thread-safe)."""
-
-    def __init__(self, target: Target, settings: Settings) -> None:
-        self.target = target
-        self.settings = settings
-        self._local = threading.local()
-
-    def github(self) -> Github:
-        gh: Github | None = getattr(self._local, "github", None)
-        if gh is None:
-            retry = _CappedRetry(
-                total=self.settings.attempts - 1,
-                backoff_factor=self.settings.backoff / 2,
-                backoff_max=30,
-                # POST is not idempotent: creating and uploading are retried by us,
-                # after looking at what the failed attempt left behind.
-                allowed_methods=frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE"}),
-                raise_on_status=False,
-            )
-            deadline.github_connections(self.settings.deadline)
-            gh = Github(
-                base_url=self.target.api_url.rstrip("/"),
-                auth=Auth.Token(self.target.token),
-                retry=retry,
-                timeout=self.settings.timeout,
-                per_page=100,
-                seconds_between_requests=self.settings.seconds_between_requests or None,
-                seconds_between_writes=self.settings.seconds_between_writes or None,
-                user_agent="release-actions",
-            )
-            self._local.github = gh
-        return gh
-
-    def repo(self) -> Repository:
-        repo: Repository | None = getattr(self._local, "repo", None)
-        if repo is None:
-            repo = self._local.repo = self.github().get_repo(self.target.repo)
-        return repo
-
-    def release(self, release_id: int) -> GitRelease:
-        return self.repo().get_release(release_id)
-
-    def close(self) -> None:
-        gh: Github | None = getattr(self._local, "github", None)
-        if gh is not None:
-            gh.close()
-
-
-# -- finding things ------------------------------------------------------------------------
-
-
-def releases_for_tag(repo: Repository, tag: str) -> list[GitRelease]:
-    """Every release of ``tag``, drafts included, oldest first."""
-    return sorted((r for r in repo.get_releases() if r.tag_name == tag), key=lambda r: r.id)
-
-
-def canonical(releases: Sequence[GitRelease]) -> GitRelease:
-    """The one release every run agrees on: the published one, else the oldest draft."""
-    published = [r for r in releases if not r.draft]
-    return (published or list(releases))[0]
-
-
-def find_milestone(repo: Repository, version: Version) -> Milestone | None:
-    matches = [m for m in repo.get_milestones(state="all") if names_version(m.title, version)]
-    exact = [m for m in matches if m.title.strip().lstrip("vV") == str(version)]
-    found = exact or matches
-    return found[0] if found else None
+# -- the body ---------------------------------------------------------------------------------
 
 
 def compose_body(notes: str, milestone: MilestoneInfo | None) -> str:
@@ -485,9 +236,10 @@ class _Uploader:
             if replacing is not None:
                 self._delete(release, subject.name)
         except (GithubException, requests.RequestException) as exc:
-            raise _wrap(exc, f"preparing the upload of '{subject.name}'", repo_name) from None
+            raise wrap(exc, f"preparing the upload of '{subject.name}'", repo_name) from None
         failed_before = False
-        for attempt in range(1, settings.attempts + 1):
+        retries = Retries(settings.policy)
+        while True:
             try:
                 release.upload_asset(
                     str(subject.path), content_type=content_type(subject.name), name=subject.name
@@ -498,15 +250,15 @@ class _Uploader:
                 if outcome is not None:
                     return outcome
                 failed_before = True
-                if attempt == settings.attempts:
-                    raise _wrap(exc, f"uploading '{subject.name}'", repo_name) from None
-                pause = _pause(settings, attempt, exc)
+                try:
+                    pause = retries.next(rate_limit_wait(exc))
+                except GiveUp:
+                    raise wrap(exc, f"uploading '{subject.name}'", repo_name) from None
                 self.log(
-                    f"upload of {subject.name} failed ({_describe(exc)}); retry {attempt} of "
-                    f"{settings.attempts - 1} in {pause:.1f} s"
+                    f"upload of {subject.name} failed ({describe(exc)}); retry {retries.made - 1} "
+                    f"of {settings.policy.attempts - 1} in {pause:.1f} s"
                 )
-                time.sleep(pause)
-        raise AssertionError("unreachable")
+                retries.sleep(pause)
 
     def _delete(self, release: GitRelease, name: str) -> None:
         asset = self._find(release, name)
@@ -525,11 +277,11 @@ class _Uploader:
         conflict = (
             isinstance(exc, GithubException)
             and exc.status == 422
-            and _is_code(exc, "already_exists")
+            and is_code(exc, "already_exists")
         )
         immutable = isinstance(exc, GithubException) and _is_immutable_refusal(exc)
-        if not (conflict or immutable or _transient(exc)):
-            raise _wrap(exc, f"uploading '{subject.name}'", repo_name) from None
+        if not (conflict or immutable or transient(exc, self.client.settings.policy)):
+            raise wrap(exc, f"uploading '{subject.name}'", repo_name) from None
         try:
             existing = self._find(release, subject.name)
             if existing is not None and existing.state == "uploaded":
@@ -553,14 +305,8 @@ class _Uploader:
             elif immutable:
                 raise _immutable_error([subject.name])
         except (GithubException, requests.RequestException) as inner:
-            raise _wrap(inner, f"checking the upload of '{subject.name}'", repo_name) from None
+            raise wrap(inner, f"checking the upload of '{subject.name}'", repo_name) from None
         return None
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, GithubException):
-        return _message(exc)
-    return type(exc).__name__
 
 
 def _immutable_error(names: Sequence[str]) -> ReleasePageError:
@@ -571,13 +317,13 @@ def _immutable_error(names: Sequence[str]) -> ReleasePageError:
     )
 
 
-def published_release(target: Target, tag: str, settings: Settings | None = None) -> str:
+def published_release(target: Target, tag: str, settings: ClientSettings | None = None) -> str:
     """The web page of the published release of ``tag``, or "" when it has none."""
-    client = Client(target, settings or Settings())
+    client = Client(target, settings or ClientSettings())
     try:
         found = [r for r in releases_for_tag(client.repo(), tag) if not r.draft]
     except (GithubException, requests.RequestException) as exc:
-        raise _wrap(exc, "listing the releases", target.repo) from None
+        raise wrap(exc, "listing the releases", target.repo) from None
     finally:
         client.close()
     return found[0].html_url if found else ""
@@ -590,12 +336,12 @@ def make_release(
     target: Target,
     request: Request,
     *,
-    settings: Settings | None = None,
+    settings: ClientSettings | None = None,
     log: Log = lambda _: None,
 ) -> Result:
     """Create or complete the release of ``request.tag``; see the module docstring."""
     check_files(request, target.repo)
-    client = Client(target, settings or Settings())
+    client = Client(target, settings or ClientSettings())
     try:
         return _make_release(client, request, log)
     except (ValueError, RecursionError):
@@ -620,7 +366,7 @@ def _make_release(client: Client, request: Request, log: Log) -> Result:
         doing = "listing the releases"
         existing = releases_for_tag(repo, request.tag)
     except (GithubException, requests.RequestException) as exc:
-        raise _wrap(exc, doing, repo_name) from None
+        raise wrap(exc, doing, repo_name) from None
 
     info = (
         MilestoneInfo(milestone.title, milestone.number, milestone.html_url, milestone.state)
@@ -664,7 +410,7 @@ def _make_release(client: Client, request: Request, log: Log) -> Result:
             plan = plan_assets(list(release.get_assets()), request.files, request.overwrite)
             planned_for = release.id
         except (GithubException, requests.RequestException) as exc:
-            raise _wrap(exc, "reading the release's assets", repo_name) from None
+            raise wrap(exc, "reading the release's assets", repo_name) from None
         if not release.draft and release.immutable and (plan[0] or plan[1]):
             raise _immutable_error([s.name for s in plan[0]] + [s.name for s, _ in plan[1]])
 
@@ -697,7 +443,7 @@ def _make_release(client: Client, request: Request, log: Log) -> Result:
     except ReleaseError:
         raise
     except (GithubException, requests.RequestException) as exc:
-        raise _wrap(exc, doing, repo_name) from None
+        raise wrap(exc, doing, repo_name) from None
 
     if not release.draft and release.immutable and (upload or replacing):
         raise _immutable_error([s.name for s in upload] + [s.name for s, _ in replacing])
@@ -735,16 +481,16 @@ def _make_release(client: Client, request: Request, log: Log) -> Result:
         if (
             doing == "publishing the release"
             and exc.status == 422
-            and _is_code(exc, "already_exists")
+            and is_code(exc, "already_exists")
         ):
             raise ReleasePageError(
                 f"Another release for {request.tag} was published while this run worked on release {release.id}.",
                 "Keep one of them: delete the draft this run left on the releases page.",
             ) from None
         fix = FIX_ISSUES if doing == "closing the milestone" else FIX_CONTENTS
-        raise _wrap(exc, doing, repo_name, fix_403=fix) from None
+        raise wrap(exc, doing, repo_name, fix_403=fix) from None
     except requests.RequestException as exc:
-        raise _wrap(exc, doing, repo_name) from None
+        raise wrap(exc, doing, repo_name) from None
 
     return Result(
         id=release.id,
@@ -772,12 +518,12 @@ def _generated_notes(repo: Repository, request: Request, repo_name: str) -> tupl
     except GithubException as exc:
         if exc.status in (404, 422):
             return "", (
-                f"GitHub could not generate notes for {request.tag} ({_message(exc)}); "
+                f"GitHub could not generate notes for {request.tag} ({message(exc)}); "
                 "the release has no notes: write them on the release page."
             )
-        raise _wrap(exc, "generating the release notes", repo_name) from None
+        raise wrap(exc, "generating the release notes", repo_name) from None
     except requests.RequestException as exc:
-        raise _wrap(exc, "generating the release notes", repo_name) from None
+        raise wrap(exc, "generating the release notes", repo_name) from None
     return generated.body or "", ""
 
 
@@ -785,7 +531,8 @@ def _create(
     client: Client, repo: Repository, request: Request, body: str, log: Log
 ) -> tuple[GitRelease, bool]:
     settings = client.settings
-    for attempt in range(1, settings.attempts + 1):
+    retries = Retries(settings.policy)
+    while True:
         try:
             # Always a draft first: assets go up before anything is published.
             release = repo.create_git_release(
@@ -795,16 +542,18 @@ def _create(
             log(f"created draft release {release.id} for {request.tag}")
             return release, True
         except (GithubException, requests.RequestException) as exc:
-            if not _transient(exc) or attempt == settings.attempts:
+            if not transient(exc, settings.policy):
                 raise
+            try:
+                pause = retries.next(rate_limit_wait(exc))
+            except GiveUp:
+                raise exc from None
             # The failed attempt may have created it after all: the re-list that follows converges.
             found = releases_for_tag(repo, request.tag)
             if found:  # not provably ours, so never deleted by this run
                 return canonical(found), False
-            pause = _pause(settings, attempt, exc)
-            log(f"creating the release failed ({_describe(exc)}); retry in {pause:.1f} s")
-            time.sleep(pause)
-    raise AssertionError("unreachable")
+            log(f"creating the release failed ({describe(exc)}); retry in {pause:.1f} s")
+            retries.sleep(pause)
 
 
 def _patch(release: GitRelease, fields: dict[str, Any]) -> GitRelease:

@@ -1,29 +1,42 @@
-"""HTTP GET with retries: what reading a package index or downloading release files needs.
+"""HTTP for the whole suite: one session factory, and a retrying GET client.
 
-Transient failures are retried with exponential backoff and jitter: 429, and
-403 when the server says when to come back (``Retry-After``, or GitHub's
+``session()`` makes every ``requests.Session`` the suite opens (publish, the
+OIDC exchange, the index client, audit's downloads), so all of them share one
+proxy and CA configuration: the environment's, as requests reads it
+(``HTTPS_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``). Nothing is read from
+``~/.netrc`` (a stray entry must not send a password to an index), transport
+retries are off (retrying is ``retry``'s), and every request gets a read
+timeout.
+
+``WebClient`` GETs what reading a package index or downloading release files
+needs. Transient failures are retried under a ``retry.Policy``: 429, and 403
+when the server says when to come back (``Retry-After``, or GitHub's
 ``x-ratelimit-remaining: 0`` with ``x-ratelimit-reset``), 5xx, connection
-resets and timeouts. A ``Retry-After`` longer than ``max_wait`` is not waited
-out: the request fails with a message that says when to try again. Every
-other status is returned to the caller, which knows what a 404 means.
+resets and timeouts. Every other status is returned to the caller, which knows
+what a 404 means. Each attempt, body included, runs under a total deadline
+(``deadline``): a server that dribbles bytes cannot hold a call for ever.
+Redirects are followed for GET; requests drops the ``Authorization`` header
+when one leads to another host.
 """
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
-import http.client
-import random
 import threading
 import time
-import urllib.error
-import urllib.request
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
 
 from . import __version__
+from .deadline import Watch, within
 from .errors import NetworkError
+from .retry import Policy, Transient, call, number, retry_after
 
 T = TypeVar("T")
 
@@ -31,16 +44,63 @@ CHUNK = 1 << 20
 TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
 USER_AGENT = f"release-actions/{__version__} (+https://github.com/release-actions/release-actions)"
 
-MSG_GAVE_UP = "{what} failed after {attempts} attempts: {reason}."
-FIX_GAVE_UP = (
-    "The service is unavailable or rate-limiting this runner; run the command again later."
-)
-MSG_WAIT_TOO_LONG = "{what} is rate-limited for another {seconds:.0f} s (the server's Retry-After)."
-FIX_WAIT_TOO_LONG = (
-    "Run the command again after that time, or lower the number of parallel requests (--jobs)."
-)
 MSG_SCHEME = "Refusing to fetch '{url}': only http(s) URLs are read."
 FIX_SCHEME = "Check the index URL and the file URLs the index reports."
+MSG_REFUSED = "GET {url} failed: {reason}."
+FIX_REFUSED = "Check the URL; it is not one this client can fetch."
+
+
+class _Timeouts(HTTPAdapter):
+    """An adapter that gives every request a read timeout, and never retries by itself."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(max_retries=0)
+        self.timeout = timeout
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs["timeout"] = kwargs.get("timeout") or self.timeout
+        return super().send(request, **kwargs)
+
+
+def _no_netrc(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """Set as a session's auth, so requests never looks in ``~/.netrc`` for credentials."""
+    return request
+
+
+def session(*, timeout: float = 30.0, user_agent: str = USER_AGENT) -> requests.Session:
+    """A session for one client: the environment's proxy and CA settings, no netrc, a
+    read ``timeout`` on every request, no retries below ours."""
+    http = requests.Session()
+    http.trust_env = True  # HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE: one configuration for all
+    http.auth = _no_netrc
+    http.headers["User-Agent"] = user_agent
+    adapter = _Timeouts(timeout)
+    for scheme in ("http://", "https://"):
+        http.mount(scheme, adapter)
+    return http
+
+
+def describe(exc: BaseException) -> str:
+    """A failed request's reason, short: "timed out", "Connection refused", … (no URL noise)."""
+    if isinstance(exc, (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError)):
+        return "timed out"
+    seen: BaseException | None = exc
+    for _ in range(
+        6
+    ):  # requests → urllib3 MaxRetryError → NewConnectionError/ProtocolError → OSError
+        if seen is None:
+            break
+        if isinstance(seen, OSError) and not isinstance(seen, requests.RequestException):
+            if seen.strerror:
+                return str(seen.strerror)
+            if type(seen).__module__ == "builtins":
+                return type(seen).__name__
+        inner = getattr(seen, "reason", None)
+        if not isinstance(inner, BaseException):
+            args = [a for a in getattr(seen, "args", ()) if isinstance(a, BaseException)]
+            inner = args[-1] if args else seen.__cause__ or seen.__context__
+        seen = inner
+    return type(exc).__name__
 
 
 @dataclass
@@ -51,163 +111,117 @@ class Response:
     url: str
 
 
-class _Transient(Exception):
-    def __init__(self, reason: str, wait: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.wait = wait
-
-
-def _retry_after(headers: Mapping[str, str], now: float) -> float | None:
-    """Seconds the server asked us to wait (Retry-After or a rate-limit reset), if it said."""
-    value = headers.get("Retry-After") or headers.get("retry-after")
-    if value:
-        value = value.strip()
-        if value.isdigit():
-            return float(value)
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        return max(0.0, when.timestamp() - now)
-    if headers.get("x-ratelimit-remaining") == "0":
-        reset = headers.get("x-ratelimit-reset", "")
-        if reset.isdigit():
-            return max(0.0, float(reset) - now)
-    return None
-
-
-class _NoRedirectAuth(urllib.request.HTTPRedirectHandler):
-    """Follow redirects, but only for GET, and never hand our credentials to another host.
-
-    Credentials are added with ``add_unredirected_header``, so urllib itself
-    drops them on a redirect; this class only narrows what is followed.
-    """
-
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: object,
-        code: int,
-        msg: str,
-        headers: object,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        if not newurl.startswith(("http://", "https://")):
-            return None
-        return super().redirect_request(req, fp, code, msg, headers, newurl)  # type: ignore[arg-type]
-
-
 @dataclass
 class WebClient:
-    """A small retrying GET client; safe to share between threads."""
+    """A retrying GET client; safe to share between threads (one session per thread)."""
 
-    attempts: int = 5
-    backoff: float = 0.5
-    max_backoff: float = 30.0
-    max_wait: float = 120.0
-    timeout: float = 30.0
+    policy: Policy = field(default_factory=Policy)
+    timeout: float = 30.0  # per read
+    deadline: float = 300.0  # per attempt, start to end of the body
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
     headers: dict[str, str] = field(default_factory=dict)
     # Requests made, counted per status ("error" for no response): for tests and logs.
     stats: dict[str, int] = field(default_factory=dict)
 
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **kw: Any) -> WebClient:
+        """``RA_HTTP_ATTEMPTS``, ``_BACKOFF``, ``_MAX_BACKOFF``, ``_MAX_WAIT``, ``_TIMEOUT``, ``_DEADLINE``."""
+        return cls(
+            policy=Policy.from_env(env, "RA_HTTP_"),
+            timeout=number(env, "RA_HTTP_TIMEOUT", 30.0, minimum=0.001),
+            deadline=number(env, "RA_HTTP_DEADLINE", 300.0, minimum=0.001),
+            **kw,
+        )
+
     def __post_init__(self) -> None:
-        self._opener = urllib.request.build_opener(_NoRedirectAuth())
         self._lock = threading.Lock()
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._closer = weakref.finalize(self, _close_all, self._sessions)
+
+    def close(self) -> None:
+        self._closer()
+
+    def __enter__(self) -> WebClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _session(self) -> tuple[requests.Session, Watch]:
+        # Per thread: a connection one thread opened is watched by that thread's deadline.
+        mine: tuple[requests.Session, Watch] | None = getattr(self._local, "mine", None)
+        if mine is None:
+            mine = (session(timeout=self.timeout), Watch())
+            with self._lock:
+                self._sessions.append(mine[0])
+            self._local.mine = mine
+        return mine
 
     def _count(self, key: str) -> None:
         with self._lock:
             self.stats[key] = self.stats.get(key, 0) + 1
 
-    def _request(self, url: str, headers: Mapping[str, str] | None) -> urllib.request.Request:
+    def _attempt(
+        self, url: str, headers: Mapping[str, str] | None, read: Callable[[requests.Response], T]
+    ) -> tuple[int, Mapping[str, str], T]:
+        """One GET under the deadline; ``read`` consumes the body of a final answer."""
         if not url.startswith(("https://", "http://")):
             raise NetworkError(MSG_SCHEME.format(url=url), FIX_SCHEME)
-        request = urllib.request.Request(url, method="GET")  # noqa: S310 - scheme checked above
-        request.add_header("User-Agent", USER_AGENT)
-        for name, value in {**self.headers, **(headers or {})}.items():
-            if name.lower() == "authorization":
-                request.add_unredirected_header(name, value)
-            else:
-                request.add_header(name, value)
-        return request
-
-    def _retrying(self, what: str, attempt: Callable[[], T]) -> T:
-        reason = ""
-        for number in range(1, self.attempts + 1):
-            try:
-                return attempt()
-            except _Transient as exc:
-                reason = exc.reason
-                if number == self.attempts:
-                    break
-                if exc.wait is not None:
-                    if exc.wait > self.max_wait:
-                        raise NetworkError(
-                            MSG_WAIT_TOO_LONG.format(what=what, seconds=exc.wait), FIX_WAIT_TOO_LONG
-                        ) from None
-                    delay = exc.wait
-                else:
-                    delay = min(self.max_backoff, self.backoff * 2 ** (number - 1))
-                    delay *= 0.5 + random.random() / 2  # noqa: S311 - jitter, not crypto
-                self.sleep(delay)
-        raise NetworkError(
-            MSG_GAVE_UP.format(what=what, attempts=self.attempts, reason=reason), FIX_GAVE_UP
-        )
-
-    def _open(
-        self, url: str, headers: Mapping[str, str] | None
-    ) -> tuple[int, Mapping[str, str], http.client.HTTPResponse | urllib.error.HTTPError]:
+        http, watch = self._session()
         try:
-            response = self._opener.open(self._request(url, headers), timeout=self.timeout)
-        except urllib.error.HTTPError as exc:
-            self._count(str(exc.code))
-            hdrs = dict(exc.headers.items()) if exc.headers else {}
-            if exc.code in TRANSIENT_STATUS or exc.code == 403:
-                wait = _retry_after(hdrs, self.clock())
-                if exc.code in TRANSIENT_STATUS or wait is not None:
-                    exc.close()
-                    raise _Transient(f"HTTP {exc.code} from {url}", wait) from None
-            return exc.code, hdrs, exc
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            with (
+                within(self.deadline, watch),
+                http.get(url, headers={**self.headers, **(headers or {})}, stream=True) as r,
+            ):
+                self._count(str(r.status_code))
+                if r.status_code in TRANSIENT_STATUS or r.status_code == 403:
+                    wait = retry_after(r.headers, self.clock())
+                    if r.status_code in TRANSIENT_STATUS or wait is not None:
+                        raise Transient(f"HTTP {r.status_code} from {url}", wait)
+                return r.status_code, r.headers, read(r)
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                urllib3.exceptions.HTTPError, OSError) as exc:  # fmt: skip
             self._count("error")
-            reason = getattr(exc, "reason", exc)
-            raise _Transient(f"{reason} ({url})") from None
-        self._count(str(response.status))
-        return response.status, dict(response.headers.items()), response
+            reason = f"no answer within {self.deadline:g} s" if watch.expired else describe(exc)
+            raise Transient(f"{reason} ({url})") from None
+        except requests.RequestException as exc:
+            raise NetworkError(
+                MSG_REFUSED.format(url=url, reason=describe(exc)), FIX_REFUSED
+            ) from None
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
         """GET ``url``; the final response whatever its status, unless it stayed transient."""
 
         def attempt() -> Response:
-            status, hdrs, stream = self._open(url, headers)
-            try:
-                body = stream.read()
-            except (OSError, http.client.HTTPException) as exc:
-                raise _Transient(f"{exc} while reading {url}") from None
-            finally:
-                stream.close()
+            status, hdrs, body = self._attempt(url, headers, lambda r: r.content)
             return Response(status, hdrs, body, url)
 
-        return self._retrying(f"GET {url}", attempt)
+        return call(f"GET {url}", attempt, self.policy, sleep=self.sleep)
 
     def sha256(self, url: str, headers: Mapping[str, str] | None = None) -> tuple[int, str, int]:
         """Stream ``url`` through sha256: (status, hex digest, size); a cut download starts over."""
 
-        def attempt() -> tuple[int, str, int]:
-            status, _, stream = self._open(url, headers)
-            digest = hashlib.sha256()
+        def digest(r: requests.Response) -> tuple[str, int]:
+            h = hashlib.sha256()
             size = 0
-            try:
-                if status == 200:
-                    while chunk := stream.read(CHUNK):
-                        digest.update(chunk)
-                        size += len(chunk)
-            except (OSError, http.client.HTTPException) as exc:
-                raise _Transient(f"{exc} while downloading {url}") from None
-            finally:
-                stream.close()
-            return status, digest.hexdigest(), size
+            if r.status_code == 200:
+                # The bytes as stored: a Content-Encoding is not undone (the digest is the file's).
+                for chunk in r.raw.stream(CHUNK, decode_content=False):
+                    h.update(chunk)
+                    size += len(chunk)
+            return h.hexdigest(), size
 
-        return self._retrying(f"Download of {url}", attempt)
+        def attempt() -> tuple[int, str, int]:
+            wanted = {"Accept-Encoding": "identity", **(headers or {})}
+            status, _, (hexdigest, size) = self._attempt(url, wanted, digest)
+            return status, hexdigest, size
+
+        return call(f"Download of {url}", attempt, self.policy, sleep=self.sleep)
+
+
+def _close_all(sessions: list[requests.Session]) -> None:
+    for http in sessions:
+        http.close()
+    sessions.clear()

@@ -42,6 +42,7 @@ from release_actions.audit import (
 )
 from release_actions.errors import InputError, UsageError, VerificationError
 from release_actions.index_api import IndexClient
+from release_actions.retry import Policy
 from release_actions.webclient import WebClient
 from support.act import git
 from support.fake_index import FakeIndex
@@ -142,7 +143,7 @@ def world(tmp_path: Path) -> Iterator[tuple[FakeIndex, StaticRepo, Assets]]:
 
 
 def run(index: FakeIndex, repo: StaticRepo, *, verify: bool = False, **kw: Any) -> AuditReport:
-    web = WebClient(backoff=0.01, attempts=3)
+    web = WebClient(Policy(backoff=0.01, attempts=3))
     options = AuditOptions(PROJECT, repo.repo_name, verify=verify, tags_from="github", **kw)
     return audit(options, IndexClient(index.url, web), repo)
 
@@ -506,8 +507,10 @@ def test_ascii_table_and_markdown_escaping(world: tuple[FakeIndex, StaticRepo, A
 def test_github_unreachable_is_a_network_error() -> None:
     from release_actions.audit import GitHubReader
     from release_actions.errors import NetworkError
+    from release_actions.github import ClientSettings
 
-    reader = GitHubReader("octo/demo", api_url="http://127.0.0.1:9/api/v3", attempts=0)
+    settings = ClientSettings(policy=Policy(attempts=1))
+    reader = GitHubReader("octo/demo", api_url="http://127.0.0.1:9/api/v3", settings=settings)
     with pytest.raises(NetworkError) as err:
         reader.releases()
     assert err.value.cause.startswith(
@@ -592,7 +595,7 @@ def test_a_file_answering_404_is_unreachable_on_its_row_only(
 def test_a_file_that_times_out_is_unreachable(world: tuple[FakeIndex, StaticRepo, Assets]) -> None:
     index, repo, _ = world
     index.stall(1.0, times=2, path="/demo_pkg-1.0.0-py3-none-any.whl")
-    web = WebClient(timeout=0.2, attempts=2, backoff=0.01)
+    web = WebClient(Policy(attempts=2, backoff=0.01), timeout=0.2)
     options = AuditOptions(PROJECT, repo.repo_name, verify=True, tags_from="github")
     report = audit(options, IndexClient(index.url, web), repo)
     assert {v.version: v.status for v in report.versions} == {
@@ -657,7 +660,7 @@ def run_attested(
     options = AuditOptions(
         "pypi-attestations", repo.repo_name, verify=True, tags_from="github", skip=skip, **kw
     )
-    return audit(options, IndexClient(index.url, WebClient(backoff=0.01)), repo)
+    return audit(options, IndexClient(index.url, WebClient(Policy(backoff=0.01))), repo)
 
 
 def test_pep740_provenance_verifies_against_repository_workflow_and_tag(

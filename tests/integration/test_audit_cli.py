@@ -214,13 +214,13 @@ def test_no_project_name_anywhere(
     assert "No repository given. Pass --repo OWNER/REPO." in result.text
 
 
-@pytest.mark.slow
 def test_index_down(
     index: FakeIndex, checkout: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     index.fail(503, times=100)
-    # five attempts with a real (short, jittered) backoff: 0.25 + 0.5 + 1 + 2 s at most
-    result = audit_cli([f"--index-url={index.url}", *TAG_ONLY], capsys, tmp_path)
+    # five attempts with a real (short, jittered) backoff
+    env = {"RA_HTTP_BACKOFF": "0.01"}
+    result = audit_cli([f"--index-url={index.url}", *TAG_ONLY], capsys, tmp_path, env=env)
     assert result.code == 1
     assert "::error title=Service unavailable::GET " in result.out
     assert "failed after 5 attempts: HTTP 503" in result.out
@@ -267,3 +267,56 @@ def test_since_and_the_help_text(
     text = " ".join(capsys.readouterr().out.split())
     assert "(default: from ./pyproject.toml)" in text
     assert "--since VERSION|DATE" in text
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "cause"),
+    [
+        ("RA_HTTP_ATTEMPTS", "many", "RA_HTTP_ATTEMPTS='many' is not a number."),
+        ("RA_HTTP_MAX_WAIT", "-1", "RA_HTTP_MAX_WAIT='-1' is below 0."),
+        ("RA_GITHUB_BACKOFF", "1s", "RA_GITHUB_BACKOFF='1s' is not a number."),
+    ],
+)
+def test_a_malformed_setting_is_one_clear_error(
+    index: FakeIndex,
+    checkout: Path,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    variable: str,
+    value: str,
+    cause: str,
+) -> None:
+    report = tmp_path / "report.json"
+    result = audit_cli([f"--index-url={index.url}", f"--output={report}", *TAG_ONLY], capsys,
+                       tmp_path, env={variable: value})  # fmt: skip
+    assert result.code == 1
+    assert f"::error title=Invalid input::{cause} Set {variable} to " in result.out
+    assert "Traceback" not in result.text
+    assert not report.exists()
+    assert index.log == []  # refused before the first request
+
+
+def test_a_long_github_rate_limit_fails_at_once_saying_when(
+    index: FakeIndex, checkout: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Regression: audit's PyGithub retry slept whatever Retry-After said (an hour here)."""
+    import time
+
+    from support.fake_github import FakeGitHub
+
+    with FakeGitHub({TOKEN: "read"}) as github:
+        github.add_repo("octo/demo")
+        github.rate_limit_next = 100
+        github.rate_limit_retry_after = 3600
+        start = time.monotonic()
+        result = audit_cli(
+            [f"--index-url={index.url}", f"--api-url={github.api_url}", "--tags-from=github"],
+            capsys, tmp_path, env={"GITHUB_TOKEN": TOKEN},
+        )  # fmt: skip
+    assert time.monotonic() - start < 30
+    assert result.code == 1
+    assert (
+        "::error title=Service unavailable::GitHub is rate-limiting this token while reading "
+        "octo/demo, for another 3600 s." in result.out
+    )
+    assert TOKEN not in result.text.replace(f"::add-mask::{TOKEN}", "")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import pytest
 
@@ -18,6 +20,7 @@ from release_actions.index_api import (
     select_version,
     version_of,
 )
+from release_actions.retry import Policy
 from release_actions.webclient import Response, WebClient
 from support.fake_index import FakeIndex
 
@@ -45,9 +48,9 @@ class Sleeps(list[float]):
         self.append(seconds)
 
 
-def client(**kw: object) -> tuple[WebClient, Sleeps]:
+def client(clock: Callable[[], float] = time.time, **policy: Any) -> tuple[WebClient, Sleeps]:
     sleeps = Sleeps()
-    return WebClient(sleep=sleeps, **kw), sleeps  # type: ignore[arg-type]
+    return WebClient(Policy(**policy), sleep=sleeps, clock=clock), sleeps
 
 
 def raw(url: str) -> tuple[int, dict[str, str], bytes]:
@@ -343,7 +346,7 @@ def test_retry_after_beyond_the_limit_fails_with_when(index: FakeIndex) -> None:
     with pytest.raises(NetworkError) as err:
         IndexClient(index.url, web).project("demo-pkg")
     assert "rate-limited for another 3600 s" in err.value.cause
-    assert "--jobs" in err.value.fix
+    assert "after that time" in err.value.fix
     assert sleeps == []
 
 

@@ -26,6 +26,8 @@ LEAVES = {
     "release_actions.reporter",
     "release_actions.markdown",
     "release_actions.git",
+    "release_actions.retry",
+    "release_actions.deadline",
 }
 # Only the command layer talks to the runner (GITHUB_OUTPUT, annotations, summaries).
 RUNNER = "release_actions.gha"

@@ -110,6 +110,7 @@ def _origin_repo(cwd: Path) -> str | None:
 
 def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     from ..audit import (
+        GITHUB_SETTINGS,
         SYMBOLS,
         AuditOptions,
         GitHubReader,
@@ -122,6 +123,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         summary_counts,
     )
     from ..files import write_atomic
+    from ..github import DEFAULT_API_URL, ClientSettings
     from ..index_api import IndexClient
     from ..webclient import WebClient
 
@@ -150,9 +152,10 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
             f"No usable repository: {repo!r}." if repo else "No repository given.",
             "Pass --repo OWNER/REPO.",
         )
-    api_url = args.api_url or env.get("GITHUB_API_URL") or "https://api.github.com"
-    web = WebClient()
-    github = GitHubReader(repo, api_url=api_url, token=token)
+    api_url = args.api_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL
+    web = WebClient.from_env(env)
+    settings = ClientSettings.from_env(env, GITHUB_SETTINGS)
+    github = GitHubReader(repo, api_url=api_url, token=token, settings=settings)
     options = AuditOptions(
         project=project,
         repo=repo,

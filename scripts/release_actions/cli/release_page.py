@@ -60,16 +60,10 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     from ..errors import CredentialError
     from ..files import write_atomic
     from ..git import pushed_tag
+    from ..github import DEFAULT_API_URL, ClientSettings, Target
     from ..hashing import collect_files, hash_files, parse_subjects
     from ..notes import page_notes
-    from ..release_page import (
-        DEFAULT_API_URL,
-        Request,
-        Settings,
-        Target,
-        make_release,
-        render_preview,
-    )  # fmt: skip
+    from ..release_page import Request, make_release, render_preview
     from ..versions import is_prerelease, version_from_tag
 
     env = runner.env
@@ -132,7 +126,9 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
 
     target = Target(env.get("GITHUB_API_URL") or DEFAULT_API_URL, repo, token)
     with runner.group(f"Release page for {tag} in {repo}"):
-        result = make_release(target, request, settings=Settings.from_env(env), log=runner.info)
+        result = make_release(
+            target, request, settings=ClientSettings.from_env(env), log=runner.info
+        )
     for warning in result.warnings:
         runner.warning(warning, title="Release page")
     state = "draft" if result.draft else "published"
