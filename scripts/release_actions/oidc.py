@@ -12,6 +12,7 @@ import base64
 import contextlib
 import json
 import os
+import time
 import urllib.parse
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -21,11 +22,14 @@ import requests
 
 from . import deadline
 from .errors import CredentialError, NetworkError, UsageError
+from .retry import GiveUp, Policy, Retries, retry_after
 from .text import neutral
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 TIMEOUT = 30  # per read
-DEADLINE = 60  # per call, start to end
+DEADLINE = 60  # per attempt, start to end
+# A mint is quick or the index is in trouble: a few tries, then a clear failure.
+MINT_RETRIES = Policy(attempts=4, backoff=1.0, max_wait=60.0)
 
 FIX_PERMISSION = (
     "Add 'permissions: id-token: write' to the job that {does} (and nothing else: "
@@ -166,33 +170,57 @@ def _failure(exc: Exception, watch: deadline.Watch) -> str:
     return f"no answer within {DEADLINE} s" if watch.expired else type(exc).__name__
 
 
+def _exchange(
+    shown: str, retries: Retries, watch: deadline.Watch, send: Callable[[], requests.Response]
+) -> requests.Response:
+    """``send()`` under the deadline, again after a reset, a timeout or a 5xx (never after a
+    4xx: PyPI's answer then is final); a ``NetworkError`` when it never gets through."""
+    while True:
+        try:
+            with deadline.within(DEADLINE, watch):
+                answer = send()
+            if answer.status_code < 500:
+                return answer
+            reason, asked = f"HTTP {answer.status_code}", retry_after(answer.headers, time.time())
+        except requests.RequestException as exc:
+            reason, asked = _failure(exc, watch), None
+        try:
+            retries.pause(asked)
+        except GiveUp:
+            raise NetworkError(
+                f"{shown} is unreachable: {reason} (after {retries.made} attempts).",
+                "Check the repository URL; re-run the job.",
+            ) from None
+
+
 def mint_token(
     repository_url: str,
     project: str,
     env: Mapping[str, str],
     mask: Callable[[str], None],
     session: requests.Session | None = None,
+    *,
+    policy: Policy = MINT_RETRIES,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> str:
     """Trusted Publishing: an upload token for ``repository_url`` in exchange for the job's identity."""
-    http = session or requests.Session()
+    from .webclient import session as new_session
+
+    http = session or new_session(timeout=TIMEOUT)
     base = index_base(repository_url)
     shown = redact_url(base)
-    watch = deadline.Watch()  # both calls: the second may reuse the first's connection
-    try:
-        with deadline.within(DEADLINE, watch):
-            answer = http.get(f"{base}/_/oidc/audience", timeout=TIMEOUT, allow_redirects=False)
-    except requests.RequestException as exc:
-        raise NetworkError(
-            f"{shown} is unreachable: {_failure(exc, watch)}.",
-            "Check the repository URL; re-run the job.",
-        ) from None
+    watch = deadline.Watch()  # every call: a later one may reuse an earlier one's connection
+    answer = _exchange(
+        shown, Retries(policy, sleep), watch,
+        lambda: http.get(f"{base}/_/oidc/audience", timeout=TIMEOUT, allow_redirects=False),
+    )  # fmt: skip
     if answer.is_redirect:
         raise CredentialError(
             f"{shown}/_/oidc/audience answered with a redirect (HTTP {answer.status_code}); "
             "the job's identity is never sent after a redirect.",
             "Pass the index's own upload URL as the repository URL.",
         )
-    if answer.status_code in (403, 404) or not answer.ok:
+    if not answer.ok:
         raise CredentialError(
             f"{shown} does not offer Trusted Publishing (GET /_/oidc/audience answered HTTP {answer.status_code}).",
             "Use an API token for this index instead: pass it as TWINE_PASSWORD (a secret), with TWINE_USERNAME=__token__.",
@@ -204,23 +232,26 @@ def mint_token(
             f"{shown}/_/oidc/audience did not answer with an audience.",
             "Check that the repository URL is the index's upload URL.",
         ) from None
-    token = runner_token(env, mask, audience, does="publishes")
-    if token is None:
-        raise UsageError(
-            "Trusted Publishing needs a CI identity, and none is available here.",
-            "Set TWINE_USERNAME and TWINE_PASSWORD (an API token) to publish from this machine.",
-        )
-    try:
-        with deadline.within(DEADLINE, watch):
-            # Never redirected: a 307 would replay the OIDC token to another host.
-            minted = http.post(
-                f"{base}/_/oidc/mint-token", json={"token": token}, timeout=TIMEOUT,
-                allow_redirects=False,
-            )  # fmt: skip
-    except requests.RequestException as exc:
-        raise NetworkError(
-            f"{shown} is unreachable: {_failure(exc, watch)}.", "Re-run the job."
-        ) from None
+    tokens: list[str] = []
+
+    def post() -> requests.Response:
+        # A fresh identity token for every attempt: PyPI refuses one it has seen
+        # (invalid-reuse-token), and a failed attempt may have got that far.
+        token = runner_token(env, mask, audience, does="publishes")
+        if token is None:
+            raise UsageError(
+                "Trusted Publishing needs a CI identity, and none is available here.",
+                "Set TWINE_USERNAME and TWINE_PASSWORD (an API token) to publish from this machine.",
+            )
+        tokens.append(token)
+        # Never redirected: a 307 would replay the OIDC token to another host.
+        return http.post(
+            f"{base}/_/oidc/mint-token", json={"token": token}, timeout=TIMEOUT,
+            allow_redirects=False,
+        )  # fmt: skip
+
+    minted = _exchange(shown, Retries(policy, sleep), watch, post)
+    token = tokens[-1]
     if minted.is_redirect:
         raise CredentialError(
             f"{shown}/_/oidc/mint-token answered with a redirect (HTTP {minted.status_code}); "

@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from . import deadline
 from .checks import DistInfo
@@ -32,7 +31,9 @@ from .errors import CredentialError, NetworkError, PublishError, UsageError
 from .files import write_atomic
 from .hashing import Subject, hash_files, is_sidecar, match_files
 from .oidc import index_base, mint_token, public_repository, redact_url, runner_token
+from .retry import GiveUp, Policy, Retries, number, retry_after
 from .text import neutral
+from .webclient import session as web_session
 
 PYPI_UPLOAD = "https://upload.pypi.org/legacy/"
 PYPI_HOSTS = frozenset({"upload.pypi.org", "test.pypi.org"})
@@ -59,8 +60,7 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Settings:
-    attempts: int = 4
-    backoff: float = 1.0
+    policy: Policy = field(default_factory=lambda: Policy(attempts=4, backoff=1.0, max_wait=300.0))
     timeout: float = 300.0  # per read
     deadline: float = 1800.0  # per upload attempt, start to end
     sleep: Callable[[float], None] = time.sleep
@@ -72,11 +72,13 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
-        """RA_PUBLISH_BACKOFF lets tests retry without waiting."""
+        """``RA_PUBLISH_ATTEMPTS``, ``_BACKOFF``, ``_MAX_BACKOFF``, ``_MAX_WAIT``, ``_TIMEOUT``,
+        ``_DEADLINE`` (tests retry without waiting; slow indexes get more time)."""
+        base = cls()
         return cls(
-            backoff=float(env.get("RA_PUBLISH_BACKOFF", "1.0")),
-            timeout=float(env.get("RA_PUBLISH_TIMEOUT", "300")),
-            deadline=float(env.get("RA_PUBLISH_DEADLINE", "1800")),
+            policy=Policy.from_env(env, "RA_PUBLISH_", base.policy),
+            timeout=number(env, "RA_PUBLISH_TIMEOUT", base.timeout, minimum=0.001),
+            deadline=number(env, "RA_PUBLISH_DEADLINE", base.deadline, minimum=0.001),
         )
 
 
@@ -126,7 +128,7 @@ def is_pypi(repository_url: str) -> bool:
 
 def credentials(
     repository_url: str, project: str, env: Mapping[str, str], mask: Callable[[str], None],
-    session: requests.Session,
+    session: requests.Session, settings: Settings,
 ) -> Credentials:  # fmt: skip
     """An API token or username/password from TWINE_*, else Trusted Publishing."""
     password = env.get("TWINE_PASSWORD", "")
@@ -134,7 +136,8 @@ def credentials(
         mask(password)
         return Credentials(env.get("TWINE_USERNAME") or "__token__", password, trusted=False)
     if env.get("ACTIONS_ID_TOKEN_REQUEST_URL"):
-        token = mint_token(repository_url, project, env, mask, session)
+        token = mint_token(repository_url, project, env, mask, session,
+                           policy=settings.policy, sleep=settings.sleep)  # fmt: skip
         return Credentials("__token__", token, trusted=True)
     if env.get("GITHUB_ACTIONS") == "true":
         # runner_token names the missing permission (or the fork) precisely.
@@ -273,8 +276,8 @@ def _publish_checked(
     shown_base = redact_url(base)
     # The credentials first: their ::add-mask:: lines go out before anything
     # derived from the files (their names) is printed.
-    with requests.Session() as session:
-        creds = credentials(repository_url, project, env, mask, session)
+    with web_session() as session:
+        creds = credentials(repository_url, project, env, mask, session, settings)
     for leftover in set_aside:
         log(
             f"not uploading {neutral(leftover.name)}: it is not a distribution (attestations are made afresh)"
@@ -313,12 +316,8 @@ def _publish_checked(
             attestation_files[copy] = attestation
 
     outcome = Outcome()
-    upload_session = requests.Session()
+    upload_session = web_session(timeout=settings.timeout, user_agent=USER_AGENT)
     upload_session.auth = (creds.username, creds.password)
-    upload_session.headers["User-Agent"] = USER_AGENT
-    adapter = _TimeoutAdapter(settings.timeout)
-    for scheme in ("http://", "https://"):
-        upload_session.mount(scheme, adapter)
     watch = deadline.Watch()
     pending = [f.name for f in files]
     try:
@@ -390,18 +389,6 @@ def _message(response: requests.Response) -> str:
     return neutral(" ".join(text.split())[:300])
 
 
-class _TimeoutAdapter(HTTPAdapter):
-    """twine sends uploads without a timeout: a stalled index would hang the job."""
-
-    def __init__(self, timeout: float) -> None:
-        super().__init__(max_retries=0)
-        self._timeout = timeout
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        kwargs["timeout"] = kwargs.get("timeout") or self._timeout
-        return super().send(request, **kwargs)
-
-
 def _form(package: Any) -> list[tuple[str, Any]]:
     """The upload form of a twine PackageFile, as PyPI's legacy API reads it."""
     fields: list[tuple[str, Any]] = []
@@ -439,8 +426,9 @@ def _upload_one(
     """'uploaded' or 'skipped' (the index holds these very bytes); raises otherwise."""
     project = package.safe_name
     name = neutral(subject.name)
-    reason = ""
-    for attempt in range(1, settings.attempts + 1):
+    retries = Retries(settings.policy, settings.sleep)
+    while True:
+        asked: float | None = None
         try:
             with deadline.within(settings.deadline, watch):
                 response = _post(session, url, package)
@@ -472,17 +460,27 @@ def _upload_one(
                     f"The index refused the credentials while uploading {name} (HTTP {status}: {text}).",
                     "Check the API token in TWINE_PASSWORD, or the trusted publisher; a minted token lasts 15 minutes.",
                 )
-            if status < 500:
+            if status < 500 and status != 429:
                 raise PublishError(
                     f"The index refused {name}: HTTP {status} {text}.",
                     "Fix what the index names and re-run.",
                 )
+            # 429 (PyPI rate-limits creating projects) and 5xx: the index says when, or we back off.
             reason = f"HTTP {status} {text}"
-        if attempt < settings.attempts:
-            delay = settings.backoff * 2 ** (attempt - 1)
-            log(f"{name}: {reason}; retrying in {delay:.1f} s ({attempt}/{settings.attempts})")
-            settings.sleep(delay)
-    raise NetworkError(
-        f"Uploading {name} failed {settings.attempts} times: {reason}.",
-        "The index is unavailable; re-run the job later.",
-    )
+            asked = retry_after(response.headers, time.time())
+        try:
+            delay = retries.next(asked)
+        except GiveUp as stop:
+            if stop.asked is not None:
+                raise NetworkError(
+                    f"The index is rate-limiting uploads of {name} for another {stop.asked:.0f} s ({reason}).",
+                    "Re-run the job after that time.",
+                ) from None
+            raise NetworkError(
+                f"Uploading {name} failed {retries.made} times: {reason}.",
+                "The index is unavailable; re-run the job later.",
+            ) from None
+        log(
+            f"{name}: {reason}; retrying in {delay:.1f} s ({retries.made - 1}/{settings.policy.attempts})"
+        )
+        retries.sleep(delay)

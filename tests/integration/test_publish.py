@@ -476,3 +476,117 @@ def test_killed_mid_publish_then_rerun_completes_with_the_right_bytes(
     local = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in dist.iterdir()}
     assert {name: f.sha256 for name, f in fake.files.items()} == local
     assert API_TOKEN not in rerun.stdout + rerun.stderr
+
+
+# -- retries: Retry-After, settings, the OIDC exchange -------------------------------------------
+
+
+def test_the_index_s_retry_after_is_waited_for(dist: Path, pypi) -> None:
+    """Regression: publish ignored Retry-After (its own backoff on a 503, a refusal on a 429)."""
+    import email.utils
+    import time
+
+    from release_actions.reporter import Recorded
+    from release_actions.retry import Policy
+
+    fake, runner = pypi
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)  # an HTTP-date, 30 s ahead
+    fake.failures += [("status", (429, {"Retry-After": "7"})),
+                      ("status", (503, {"Retry-After": when}))]  # fmt: skip
+    sleeps: list[float] = []
+    settings = publish_module.Settings(policy=Policy(backoff=0.01), sleep=sleeps.append)
+    said = Recorded()
+    env = {**runner.env, "GITHUB_ACTIONS": "true"}
+    outcome = publish_module.publish(sorted(dist.iterdir()), fake.upload_url, env=env,
+                                     mask=said.mask, log=said.info, settings=settings)  # fmt: skip
+    assert sorted(outcome.uploaded) == sorted(fake.files)
+    assert len(fake.files) == 2
+    assert sleeps[0] == 7.0
+    assert 27.0 < sleeps[1] <= 30.0
+    assert len(sleeps) == 2
+    assert any("HTTP 429" in text and "retrying in 7.0 s" in text for text in said.texts("info"))
+
+
+def test_a_retry_after_beyond_the_budget_fails_at_once(dist: Path, pypi, capsys, tmp_path) -> None:
+    fake, runner = pypi
+    fake.failures += [("status", (429, {"Retry-After": "3600"}))]
+    result = run_cli(["publish", "--repository-url", fake.upload_url], capsys, tmp_path,
+                     env=runner.env)  # fmt: skip
+    assert result.code == 1
+    assert "::error title=Service unavailable::The index is rate-limiting uploads of " in result.out
+    assert "for another 3600 s (HTTP 429" in result.out
+    assert "Re-run the job after that time." in result.out
+    assert fake.files == {}
+    assert "retrying" not in result.text
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "cause"),
+    [
+        ("RA_PUBLISH_BACKOFF", "fast", "RA_PUBLISH_BACKOFF='fast' is not a number."),
+        ("RA_PUBLISH_ATTEMPTS", "0", "RA_PUBLISH_ATTEMPTS='0' is below 1."),
+        ("RA_PUBLISH_DEADLINE", "30m", "RA_PUBLISH_DEADLINE='30m' is not a number."),
+    ],
+)
+def test_a_malformed_publish_setting_is_one_clear_error(
+    dist: Path, pypi, capsys, tmp_path, variable: str, value: str, cause: str
+) -> None:
+    """Regression: a malformed RA_PUBLISH_* value crashed with a traceback."""
+    fake, runner = pypi
+    result = run_cli(["publish", "--repository-url", fake.upload_url], capsys, tmp_path,
+                     env={**runner.env, variable: value})  # fmt: skip
+    assert result.code == 1
+    assert f"::error title=Invalid input::{cause} Set {variable} to " in result.out
+    assert "Traceback" not in result.text
+    assert fake.log == []  # not even the OIDC audience was asked
+    assert fake.files == {}
+    assert sorted(p.name for p in dist.iterdir()) == [
+        "flit_demo-1.2.3-py3-none-any.whl",
+        "flit_demo-1.2.3.tar.gz",
+    ]  # nothing written beside the files
+
+
+def test_the_oidc_exchange_is_retried_with_a_fresh_identity(
+    dist: Path, pypi, capsys, tmp_path
+) -> None:
+    """Regression: the mint had no retry. A 503, a reset, then a mint whose answer was lost
+    (its identity token is used up, as PyPI records the jti): each retry sends a new token."""
+    fake, runner = pypi
+    fake.oidc_failures += [("status", 503), ("pass", None), ("drop", None), ("mint-then", 502)]
+    result = run_cli(["publish", "--repository-url", fake.upload_url], capsys, tmp_path,
+                     env={**runner.env, "RA_PUBLISH_BACKOFF": "0"})  # fmt: skip
+    assert result.code == 0, result.text
+    assert len(fake.files) == 2
+    assert [line for line in fake.log if "/_/oidc/" in line] == [
+        "GET /_/oidc/audience",  # 503
+        "GET /_/oidc/audience",
+        "POST /_/oidc/mint-token",  # dropped
+        "POST /_/oidc/mint-token",  # minted, answer lost
+        "POST /_/oidc/mint-token",
+    ]
+    assert runner.audiences == ["pypi"] * 3
+    assert len(set(runner.issued)) == 3
+    _secrets_absent(result, *runner.issued, *fake.minted)
+
+
+def test_the_oidc_exchange_is_never_retried_after_a_refusal(
+    dist: Path, pypi, capsys, tmp_path
+) -> None:
+    fake, runner = pypi
+    fake.publishers.clear()  # 422 invalid-publisher: final
+    result = run_cli(["publish", "--repository-url", fake.upload_url], capsys, tmp_path,
+                     env={**runner.env, "RA_PUBLISH_BACKOFF": "0"})  # fmt: skip
+    assert result.code == 1
+    assert "has no trusted publisher matching this job" in result.text
+    assert fake.log.count("POST /_/oidc/mint-token") == 1
+
+
+def test_an_index_whose_oidc_exchange_stays_down(dist: Path, pypi, capsys, tmp_path) -> None:
+    fake, runner = pypi
+    fake.oidc_failures += [("status", 503)] * 4
+    result = run_cli(["publish", "--repository-url", fake.upload_url], capsys, tmp_path,
+                     env={**runner.env, "RA_PUBLISH_BACKOFF": "0"})  # fmt: skip
+    assert result.code == 1
+    assert f"{fake.base} is unreachable: HTTP 503 (after 4 attempts)." in result.text
+    assert fake.log == ["GET /_/oidc/audience"] * 4
+    assert fake.files == {}

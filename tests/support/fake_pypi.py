@@ -7,7 +7,8 @@ Behaviour follows PyPI (warehouse) as documented:
 - ``POST /_/oidc/mint-token`` ``{"token": JWT}`` → 200 ``{"success", "token",
   "expires"}``; every failure is 422 ``{"message": "Token request failed",
   "errors": [{"code", "description"}]}`` (``invalid-payload``,
-  ``invalid-token``, ``invalid-publisher``). The JWT is verified against the
+  ``invalid-token``, ``invalid-publisher``, ``invalid-reuse-token`` for a JWT
+  already exchanged, by its ``jti``). The JWT is verified against the
   runner fake's key; a publisher matches ``repository``, the workflow file of
   ``job_workflow_ref`` and, if it names one, ``environment``.
 - ``POST /legacy/`` multipart upload with basic auth ``__token__:<token>``:
@@ -20,8 +21,10 @@ Behaviour follows PyPI (warehouse) as documented:
   holds.
 
 Tests queue failures for the next uploads, one per upload request: an HTTP
-status, a dropped connection, a delay, an upload accepted before the
-connection drops, or "pass" (no failure for this one).
+status (with headers such as ``Retry-After``), a dropped connection, a delay,
+an upload accepted before the connection drops, or "pass" (no failure for
+this one); and the same for the OIDC requests, plus a token minted whose
+answer is then lost.
 """
 
 from __future__ import annotations
@@ -80,15 +83,17 @@ class FakePyPI:
     trusted_publishing: bool = True
     audience: str = "pypi"
     files: dict[str, StoredFile] = field(default_factory=dict)
-    failures: list[tuple[str, Any]] = field(
-        default_factory=list
-    )  # ("status", 503) | ("drop", None) | ("delay", s)
+    # ("status", 503) | ("status", (429, {"Retry-After": "2"})) | ("drop", None) | ("delay", s)
+    failures: list[tuple[str, Any]] = field(default_factory=list)
+    # The same for the OIDC endpoints, plus ("mint-then", 502): minted (the JWT is used up), then lost.
+    oidc_failures: list[tuple[str, Any]] = field(default_factory=list)
     revoke_after_uploads: int | None = None  # the minted tokens stop working after N uploads
     uploads: int = 0
     log: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.minted: dict[str, float] = {}
+        self.used_jti: set[str] = set()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -129,6 +134,8 @@ class FakePyPI:
             claims = self.runner.verify_jwt(token, self.audience)
         except ValueError as exc:
             return failed("invalid-token", f"could not verify the token: {exc}")
+        if claims.get("jti") in self.used_jti:
+            return failed("invalid-reuse-token", "invalid token: already used")
         for p in self.publishers:
             workflow = str(claims.get("job_workflow_ref", "")).split("@", 1)[0]
             if (
@@ -138,6 +145,7 @@ class FakePyPI:
             ):
                 minted = "pypi-" + secrets.token_urlsafe(32)
                 self.minted[minted] = time.time() + 900
+                self.used_jti.add(str(claims.get("jti")))
                 return 200, {"success": True, "token": minted, "expires": int(self.minted[minted])}
         return failed(
             "invalid-publisher",
@@ -238,15 +246,38 @@ class FakePyPI:
                 body: bytes = b"",
                 reason: str | None = None,
                 ctype: str = "application/json",
+                headers: dict[str, str] | None = None,
             ) -> None:
                 self.send_response(status, reason)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
 
+            def _fail(self, queue: list[tuple[str, Any]]) -> str:
+                """Act out the next queued failure: "done" (answered), "drop", or its kind."""
+                if not queue:
+                    return ""
+                kind, value = queue.pop(0)
+                if kind == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return "done"
+                if kind == "status":
+                    status, headers = value if isinstance(value, tuple) else (value, {})
+                    reason = "Service Unavailable" if status == 503 else None
+                    self._send(int(status), b"", reason=reason, headers=headers)
+                    return "done"
+                if kind == "delay":
+                    time.sleep(float(value))
+                return str(kind)
+
             def do_GET(self) -> None:
                 fake.log.append(f"GET {self.path}")
+                if self.path == "/_/oidc/audience" and self._fail(fake.oidc_failures) == "done":
+                    return
                 if self.path == "/_/oidc/audience":
                     if not fake.trusted_publishing:
                         self._send(
@@ -299,33 +330,26 @@ class FakePyPI:
                 body = self.rfile.read(length)
                 fake.log.append(f"POST {self.path}")
                 if self.path == "/_/oidc/mint-token":
+                    kind = self._fail(fake.oidc_failures)
+                    if kind == "done":
+                        return
                     status, answer = fake._mint(body)
+                    if kind == "mint-then":  # minted, then the answer is lost on the way
+                        status, answer = 502, {"message": "Bad Gateway"}
                     self._send(status, json.dumps(answer).encode())
                     return
                 if self.path != "/legacy/":
                     self._send(404, b"")
                     return
-                if fake.failures:
-                    kind, value = fake.failures.pop(0)
-                    if kind == "drop":
-                        self.close_connection = True
-                        self.connection.shutdown(2)
-                        return
-                    if kind == "status":
-                        self._send(
-                            int(value),
-                            b"",
-                            reason="Service Unavailable" if int(value) == 503 else None,
-                        )
-                        return
-                    if kind == "delay":
-                        time.sleep(float(value))
-                    # kind "pass": this upload goes through; the next failure waits its turn.
-                    if kind == "accept-then-drop":
-                        fake._upload(self.headers, body)
-                        self.close_connection = True
-                        self.connection.shutdown(2)
-                        return
+                kind = self._fail(fake.failures)
+                if kind == "done":
+                    return
+                # kind "pass": this upload goes through; the next failure waits its turn.
+                if kind == "accept-then-drop":
+                    fake._upload(self.headers, body)
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
                 status, reason = fake._upload(self.headers, body)
                 self._send(
                     status,
