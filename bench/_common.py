@@ -9,9 +9,43 @@ import sys
 import tarfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure: ours, the peer's where there is one, and the goal.
+
+    With a peer, ``goal`` bounds the ratio ours/theirs; without one it bounds ours
+    itself, in ``unit``.
+    """
+
+    name: str
+    ours: float
+    goal: float
+    unit: str = "s"
+    theirs: float | None = None
+    peer: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        return None if self.theirs is None else self.ours / self.theirs
+
+    @property
+    def meets(self) -> bool:
+        return (self.ours if self.ratio is None else self.ratio) <= self.goal
+
+    def line(self) -> str:
+        verdict = "meets" if self.meets else "MISSES"
+        if self.ratio is None:
+            return f"{self.name}: {self.ours:.3f} {self.unit} (goal <= {self.goal} {self.unit}: {verdict})"
+        return (
+            f"{self.name}: {self.ours:.3f} {self.unit} vs {self.peer} {self.theirs:.3f} {self.unit}"
+            f" = {self.ratio:.2f}x (goal <= {self.goal}x: {verdict})"
+        )
 
 
 def tool(name: str) -> str:

@@ -16,7 +16,7 @@
 set -euo pipefail
 
 base=${RA_BASE_PYTHON:-}
-if [ -z "$base" ] || ! "$base" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+if [ -z "$base" ] || ! "$base" -I -S -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
   echo "::error title=No usable Python::release-actions needs Python 3.10 or newer. Set the action's python-version input to 3.10 or newer."
   exit 1
 fi
@@ -63,7 +63,7 @@ else
 fi
 # One interpreter start checks the folder and names the uv and venv folders
 # after what fills them (the locks, and for the venv the interpreter too).
-if ! keys=$("$base" -I -c '
+if ! keys=$("$base" -I -S -c '
 import hashlib, os, stat, sys
 root, uv_lock, lock = sys.argv[1:]
 os.makedirs(root, mode=0o700, exist_ok=True)
@@ -94,27 +94,24 @@ if [ ! -f "$venv/.ready" ]; then
   if [ ! -f "$uv_dir/.ready" ]; then
     rm -rf "$uv_dir"
     mkdir -p "$uv_dir/wheel"
-    # --isolated: no pip configuration or PIP_* variable of the caller's applies;
-    # an index mirror given in PIP_INDEX_URL is still used (the hashes decide).
-    index=()
-    if [ -n "${PIP_INDEX_URL:-}" ]; then index=(--index-url "$PIP_INDEX_URL"); fi
-    "$base" -I -m pip --isolated download --quiet --disable-pip-version-check --no-input \
-      --no-deps --require-hashes --only-binary :all: ${index[@]+"${index[@]}"} \
-      --dest "$uv_dir/wheel" -r "$uv_lock"
-    # The uv binary out of the checked wheel, run by its path: never one found
-    # first on the base interpreter's scripts folder or PATH.
-    "$base" -I -c '
-import os, sys, zipfile
-folder = sys.argv[1]
-(wheel,) = [name for name in os.listdir(folder + "/wheel") if name.endswith(".whl")]
-with zipfile.ZipFile(f"{folder}/wheel/{wheel}") as archive:
-    for member in archive.namelist():
-        parts = member.split("/")
-        if len(parts) == 3 and parts[0].endswith(".data") and parts[1] == "scripts" and parts[2] in ("uv", "uv.exe"):
-            with archive.open(member) as src, open(f"{folder}/{parts[2]}", "wb") as dst:
-                dst.write(src.read())
-            os.chmod(f"{folder}/{parts[2]}", 0o755)
-' "$uv_dir"
+    # Standard library only: read the index, take this machine's wheel among
+    # the pinned hashes, check the bytes, unpack the program. Exit 3: no wheel
+    # recognised for this machine, so pip (which knows every platform tag)
+    # fetches it instead, with --isolated: no pip configuration or PIP_*
+    # variable of the caller's applies; an index mirror given in PIP_INDEX_URL
+    # is still used (the hashes decide).
+    status=0
+    "$base" -I -S "$here/fetch_uv.py" "$uv_lock" "$uv_dir" || status=$?
+    if [ "$status" -eq 3 ]; then
+      index=()
+      if [ -n "${PIP_INDEX_URL:-}" ]; then index=(--index-url "$PIP_INDEX_URL"); fi
+      "$base" -I -m pip --isolated download --quiet --disable-pip-version-check --no-input \
+        --no-deps --require-hashes --only-binary :all: ${index[@]+"${index[@]}"} \
+        --dest "$uv_dir/wheel" -r "$uv_lock"
+      "$base" -I -S "$here/fetch_uv.py" --unpack "$uv_dir"
+    elif [ "$status" -ne 0 ]; then
+      exit "$status"
+    fi
     touch "$uv_dir/.ready"
   fi
   uv=$uv_dir/uv

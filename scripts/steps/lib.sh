@@ -39,7 +39,8 @@ pushed_tag() {
 }
 
 # ra COMMAND ARGS…: run our CLI from this checkout with the interpreter the
-# bootstrap chose, isolated (-I) from the caller's PYTHONPATH and working directory.
+# bootstrap chose, isolated (-I) from the caller's PYTHONPATH and working
+# directory, and (-S) from the base interpreter's site-packages.
 ra() {
-  "$RA_PYTHON" -I "$RA_SCRIPTS/entry.py" "$@"
+  "$RA_PYTHON" -I -S "$RA_SCRIPTS/entry.py" "$@"
 }

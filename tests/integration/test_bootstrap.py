@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -92,7 +93,7 @@ def test_the_step_library_copes_with_set_u_and_no_github_ref(tmp_path: Path) -> 
 
     # A whole step script under set -u with no GITHUB_REF: the CLI gets no --tag.
     stub = tmp_path / "python"
-    stub.write_text('#!/bin/sh\nshift 2\nprintf "%s\\n" "$@"\n')  # drops -I and entry.py
+    stub.write_text('#!/bin/sh\nshift 3\nprintf "%s\\n" "$@"\n')  # drops -I -S entry.py
     stub.chmod(0o755)
     env = _env(RA_PYTHON=str(stub), RA_INPUT_PROJECT_DIR="proj", RA_INPUT_DISTS="both",
                RA_INPUT_SKIP_CHECKS="bytecode: vendored .pyc\n\n  platform-tag: private index ")  # fmt: skip
@@ -172,3 +173,163 @@ def test_one_job_fetches_uv_once_and_each_runtime_holds_only_its_lock(tmp_path: 
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "with uv" in proc.stdout + proc.stderr
     assert sorted(p.suffix for p in out.iterdir()) == [".gz", ".whl"]
+
+
+# -- fetch_uv.py: the job's one uv, standard library only ---------------------------------------
+
+
+def _fetch_uv_module():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fetch_uv", ROOT / "scripts" / "fetch_uv.py")
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Index:
+    """A loopback simple index serving one project page (JSON or HTML) and its files."""
+
+    def __init__(self, files: dict[str, bytes], digests: dict[str, str], html: bool) -> None:
+        import http.server
+        import threading
+
+        index = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                if self.path == "/simple/uv/":
+                    if html:
+                        links = "".join(
+                            f'<a href="/files/{n}#sha256={d}">{n}</a>' for n, d in digests.items()
+                        )
+                        body, kind = f"<html><body>{links}</body></html>".encode(), "text/html"
+                    else:
+                        entries = [{"filename": n, "url": f"/files/{n}", "hashes": {"sha256": d}}
+                                   for n, d in digests.items()]  # fmt: skip
+                        body = json.dumps({"files": entries}).encode()
+                        kind = "application/vnd.pypi.simple.v1+json"
+                elif self.path.startswith("/files/") and self.path[7:] in files:
+                    body, kind = files[self.path[7:]], "application/octet-stream"
+                    index.downloads += 1
+                else:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.downloads = 0
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/simple/"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _fake_uv_wheel(tag: str) -> tuple[str, bytes]:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("uv/__init__.py", f"# {tag}\n")
+        archive.writestr("uv-0.9.9.data/scripts/uv", "#!/bin/sh\necho fake uv\n")
+    return f"uv-0.9.9-py3-none-{tag}.whl", buffer.getvalue()
+
+
+def _this_machines_tag() -> str:
+    fetch_uv = _fetch_uv_module()
+    import platform
+
+    for tag in (f"manylinux_2_17_{platform.machine()}", "macosx_11_0_arm64",
+                "macosx_10_12_x86_64", "win_amd64"):  # fmt: skip
+        if fetch_uv.fits(tag):
+            return str(tag)
+    pytest.skip("no uv wheel tag this test knows for this machine")
+
+
+def _fetch(tmp_path: Path, index: _Index, pinned: list[str]) -> subprocess.CompletedProcess[str]:
+    pin = tmp_path / "uv.txt"
+    pin.write_text("uv==0.9.9 \\\n" + " \\\n".join(f"    --hash=sha256:{h}" for h in pinned) + "\n")
+    return subprocess.run(
+        [sys.executable, "-I", "-S", str(ROOT / "scripts" / "fetch_uv.py"), str(pin), str(tmp_path / "uv")],
+        env=_env(PIP_INDEX_URL=index.url), capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("html", [False, True], ids=["pep691-json", "pep503-html"])
+def test_fetch_uv_takes_this_machines_pinned_wheel_and_unpacks_the_program(
+    tmp_path: Path, html: bool
+) -> None:
+    name, wheel = _fake_uv_wheel(_this_machines_tag())
+    other, other_wheel = _fake_uv_wheel(
+        "win_arm64" if "win" not in name else "manylinux_2_17_s390x"
+    )
+    digest = hashlib.sha256(wheel).hexdigest()
+    files = {name: wheel, other: other_wheel}
+    index = _Index(files, {n: hashlib.sha256(b).hexdigest() for n, b in files.items()}, html)
+    try:
+        proc = _fetch(tmp_path, index, [digest, hashlib.sha256(other_wheel).hexdigest()])
+    finally:
+        index.close()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert index.downloads == 1
+    assert (tmp_path / "uv" / "wheel" / name).read_bytes() == wheel
+    program = tmp_path / "uv" / "uv"
+    assert program.read_text() == "#!/bin/sh\necho fake uv\n"
+    assert os.access(program, os.X_OK)
+
+
+def test_fetch_uv_refuses_bytes_that_match_no_pinned_hash(tmp_path: Path) -> None:
+    """The index may lie about a file's hash: the bytes received are what is checked."""
+    name, wheel = _fake_uv_wheel(_this_machines_tag())
+    pinned = hashlib.sha256(wheel).hexdigest()
+    index = _Index({name: wheel + b"tampered"}, {name: pinned}, html=False)
+    try:
+        proc = _fetch(tmp_path, index, [pinned])
+    finally:
+        index.close()
+    assert proc.returncode == 1
+    assert proc.stdout.startswith(f"::error title=Bootstrap failed::{name} from the package index "
+                                  "does not match any hash of uv.txt; nothing was installed.")  # fmt: skip
+    assert list((tmp_path / "uv" / "wheel").iterdir()) == []
+    assert not (tmp_path / "uv" / "uv").exists()
+
+
+def test_fetch_uv_leaves_an_unknown_platform_or_unpinned_file_to_pip(tmp_path: Path) -> None:
+    """Exit 3: nothing pinned for this machine was recognised; the bootstrap asks pip instead."""
+    name, wheel = _fake_uv_wheel(_this_machines_tag())
+    foreign, foreign_wheel = _fake_uv_wheel(
+        "manylinux_2_17_s390x" if "s390x" not in name else "win_arm64"
+    )
+    index = _Index({name: wheel, foreign: foreign_wheel},
+                   {n: hashlib.sha256(b).hexdigest() for n, b in ((name, wheel), (foreign, foreign_wheel))},
+                   html=False)  # fmt: skip
+    try:
+        # Only the foreign wheel is pinned: this machine's (unpinned) file is never taken.
+        proc = _fetch(tmp_path, index, [hashlib.sha256(foreign_wheel).hexdigest()])
+    finally:
+        index.close()
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert index.downloads == 0
+
+
+def test_fetch_uv_names_an_unreachable_index(tmp_path: Path) -> None:
+    index = _Index({}, {}, html=False)
+    index.close()  # nothing listens there any more
+    proc = _fetch(tmp_path, index, ["0" * 64])
+    assert proc.returncode == 1
+    assert proc.stdout.startswith(
+        "::error title=Bootstrap failed::Could not fetch uv from the package index ("
+    )
+    assert "Traceback" not in proc.stderr
