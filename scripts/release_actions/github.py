@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,7 +32,7 @@ from github.GithubRetry import GithubRetry
 from github.GitRelease import GitRelease
 from github.Milestone import Milestone
 from github.Repository import Repository
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from . import deadline
 from .errors import CredentialError, NetworkError, ReleaseError, ReleasePageError
@@ -45,6 +45,9 @@ DEFAULT_API_URL = "https://api.github.com"
 FIX_CREDENTIALS = (
     "Pass a valid token in GITHUB_TOKEN (in a workflow, the job's github.token); "
     "a token from another server or an expired one is refused."
+)
+FIX_UNREACHABLE = (
+    "Check GITHUB_API_URL and the network; re-run the job: it picks up where this one stopped."
 )
 FIX_CONTENTS = "Give the job 'permissions: contents: write' (releases and their assets need it)."
 # GitHub's advice for a secondary rate limit that names no time: wait at least a minute.
@@ -160,8 +163,20 @@ def transient(exc: BaseException, policy: Policy) -> bool:
     return isinstance(exc, (requests.ConnectionError, requests.Timeout, ConnectionError))
 
 
-def wrap(exc: BaseException, doing: str, repo: str, *, fix_403: str = FIX_CONTENTS) -> ReleaseError:
-    """A PyGithub or transport exception as one of our errors: the cause, and the fix."""
+def wrap(
+    exc: BaseException,
+    doing: str,
+    repo: str,
+    *,
+    fix_403: str = FIX_CONTENTS,
+    refused: type[ReleaseError] = ReleasePageError,
+    unreachable_fix: str = FIX_UNREACHABLE,
+) -> ReleaseError:
+    """A PyGithub or transport exception as one of our errors: the cause, and the fix.
+
+    ``fix_403`` names the permission the stage needs; ``refused`` is the stage's
+    error for what GitHub refuses for good (a missing repository, a 422).
+    """
     wait = rate_limit_wait(exc)
     if wait is not None:
         return NetworkError(
@@ -178,7 +193,7 @@ def wrap(exc: BaseException, doing: str, repo: str, *, fix_403: str = FIX_CONTEN
                 f"The token lacks the permission for {doing} in {repo} ({message(exc)}).", fix_403
             )
         if exc.status == 404:
-            return ReleasePageError(
+            return refused(
                 f"Repository {repo} was not found while {doing} (404), or the token cannot see it.",
                 f"Check that {repo} is the repository meant and that the token belongs to it.",
             )
@@ -187,12 +202,11 @@ def wrap(exc: BaseException, doing: str, repo: str, *, fix_403: str = FIX_CONTEN
                 f"GitHub kept failing while {doing} ({message(exc)}).",
                 "GitHub may be having trouble; re-run the job: it picks up where this one stopped.",
             )
-        return ReleasePageError(
+        return refused(
             f"GitHub refused {doing} ({message(exc)}).", "See the message from GitHub above."
         )
     return NetworkError(
-        f"Could not reach GitHub while {doing}: {type(exc).__name__}.",
-        "Check GITHUB_API_URL and the network; re-run the job: it picks up where this one stopped.",
+        f"Could not reach GitHub while {doing}: {type(exc).__name__}.", unreachable_fix
     )
 
 
@@ -335,9 +349,22 @@ def canonical(releases: Sequence[GitRelease]) -> GitRelease:
     return (published or list(releases))[0]
 
 
+def matching(names: Iterable[str], version: str) -> list[str]:
+    """The names of tags, releases or milestones that name ``version``: ``1.2.3`` and
+    ``v1.2.3`` as written first, else every name whose PEP 440 version is equal, sorted."""
+    names = list(names)
+    exact = [n for n in (version, f"v{version}") if n in names]
+    if exact:
+        return exact
+    try:
+        wanted = Version(version)
+    except InvalidVersion:
+        return []
+    return sorted(n for n in names if names_version(n, wanted))
+
+
 def find_milestone(repo: Repository, version: Version) -> Milestone | None:
-    """The milestone named after ``version`` (``1.2.3`` before ``v1.2.3``), open or closed."""
-    matches = [m for m in repo.get_milestones(state="all") if names_version(m.title, version)]
-    exact = [m for m in matches if m.title.strip().lstrip("vV") == str(version)]
-    found = exact or matches
-    return found[0] if found else None
+    """The milestone named after ``version`` (see ``matching``), open or closed."""
+    milestones = list(repo.get_milestones(state="all"))
+    names = matching((m.title for m in milestones), str(version))
+    return next((m for name in names for m in milestones if m.title == name), None)

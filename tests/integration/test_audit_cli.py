@@ -316,7 +316,7 @@ def test_a_long_github_rate_limit_fails_at_once_saying_when(
     assert time.monotonic() - start < 30
     assert result.code == 1
     assert (
-        "::error title=Service unavailable::GitHub is rate-limiting this token while reading "
-        "octo/demo, for another 3600 s." in result.out
+        "::error title=Service unavailable::GitHub is rate-limiting this token while listing "
+        "the tags, for another 3600 s." in result.out
     )
     assert TOKEN not in result.text.replace(f"::add-mask::{TOKEN}", "")
