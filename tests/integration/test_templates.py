@@ -124,8 +124,38 @@ def test_release_template_separates_the_permissions() -> None:
     assert jobs["release-page"]["permissions"] == {"contents": "write"}
     assert jobs["publish"]["permissions"] == {"id-token": "write"}
     assert jobs["publish"]["environment"]["name"] == "pypi"
-    assert set(jobs["publish"]["needs"]) == {"build", "release-page"}
+    assert set(jobs["publish"]["needs"]) == {"build", "provenance"}
+    # The page is published only once PyPI has the files and the draft is complete.
+    assert set(jobs["finalize"]["needs"]) == {"publish", "release-page"}
     assert jobs["finalize"]["if"] == "vars.PUBLISH_RELEASE_PAGE == 'true'"
+
+
+def _jobs_in_sequence(jobs: dict[str, dict[str, object]], name: str) -> int:
+    """How many jobs run one after another up to and including ``name`` (the longest chain)."""
+    needs = jobs[name].get("needs") or []
+    needs = [needs] if isinstance(needs, str) else needs
+    return 1 + max((_jobs_in_sequence(jobs, n) for n in needs), default=0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("path", "builder"),
+    [
+        (ROOT / "workflows-templates" / "python-release.yml", "build"),
+        (ROOT / "workflows-templates" / "python-release-matrix.yml", "sdist"),
+        (ROOT / ".github" / "workflows" / "release.yml", "build"),
+    ],
+    ids=["python-release.yml", "python-release-matrix.yml", "release.yml"],
+)
+def test_pypi_has_the_files_after_three_jobs_with_the_notes_checked_first(
+    path: Path, builder: str
+) -> None:
+    """build → provenance → publish: the release page drafts beside publish, not before it."""
+    jobs = yaml.safe_load(path.read_text())["jobs"]
+    assert _jobs_in_sequence(jobs, "publish") == 3
+    assert "provenance" in jobs["publish"]["needs"]  # publish still follows the signature
+    assert "provenance" in jobs["release-page"]["needs"]
+    build = next(s for s in jobs[builder]["steps"] if "actions/build" in s.get("uses", ""))
+    assert build["with"]["check-notes"] is True  # the release page's notes, checked in the build
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
@@ -155,16 +185,33 @@ def test_matrix_template_merges_only_its_own_distributions() -> None:
     upload = next(s for s in jobs["wheels"]["steps"] if "upload-artifact@" in s.get("uses", ""))
     assert "${{ matrix.os }}" in upload["with"]["name"]
     assert "${{ strategy.job-index }}" in upload["with"]["name"]
-    [download] = [s for s in jobs["hash"]["steps"] if "download-artifact@" in s.get("uses", "")]
-    pattern = download["with"]["pattern"]
     sdist = next(s for s in jobs["sdist"]["steps"] if "/actions/build@" in s.get("uses", ""))
-    produced = [upload["with"]["name"], sdist["with"]["artifact-name"]]
-    assert all(fnmatch.fnmatch(n.split("${{")[0] + "x", pattern) for n in produced)
-    # The merged artifact and the provenance never match the pattern again.
-    for step in jobs["hash"]["steps"] + jobs["provenance"]["steps"]:
-        if "upload-artifact@" in step.get("uses", ""):
-            assert not fnmatch.fnmatch(step["with"]["name"], pattern)
-    assert download["with"]["merge-multiple"] is True
+    dists = [upload["with"]["name"], sdist["with"]["artifact-name"]]
+    sums = [
+        s["with"]["name"]
+        for job in ("wheels", "sdist")
+        for s in jobs[job]["steps"]
+        if "upload-artifact@" in s.get("uses", "") and s["with"]["name"] not in dists
+    ]
+    assert len(sums) == 2  # one hash list from each kind of build job
+
+    def downloads(job: str) -> list[dict[str, object]]:
+        return [s["with"] for s in jobs[job]["steps"] if "download-artifact@" in s.get("uses", "")]
+
+    def matched(pattern: str, names: list[str]) -> list[str]:
+        return [n for n in names if fnmatch.fnmatch(n.split("${{")[0] + "x", pattern)]
+
+    # The provenance job gets the hash lists only, never a distribution.
+    [lists] = downloads("provenance")
+    assert matched(str(lists["pattern"]), sums) == sums
+    assert matched(str(lists["pattern"]), dists) == []
+    assert lists["merge-multiple"] is True
+    # Release page and publish merge exactly the distributions: no hash list, no provenance.
+    for job in ("release-page", "publish"):
+        [files] = [d for d in downloads(job) if "pattern" in d]
+        assert matched(str(files["pattern"]), dists) == dists
+        assert matched(str(files["pattern"]), [*sums, "provenance"]) == []
+        assert files["merge-multiple"] is True
 
 
 def test_pins_are_the_same_everywhere_and_dependabot_reads_the_manifest() -> None:

@@ -31,6 +31,9 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
     p.add_argument("--require-released", action="store_true",
                    help="fail when the section is still marked unreleased")  # fmt: skip
     p.add_argument("--output", type=Path, help="also write the Markdown to this file")
+    p.add_argument("--missing-ok", action="store_true",
+                   help="a missing change log or section is a warning, not a failure (the release "
+                   "page then uses GitHub's generated notes): a build job's early check")  # fmt: skip
     p.set_defaults(handler=run)
 
 
@@ -51,6 +54,14 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     except MissingNotesError as missing:
         # A development version (a pull request's build) is never released as it is:
         # no section for it yet is worth a warning, not a failed check.
+        if args.missing_ok and not (missing.missing == "section" and is_dev(version)):
+            # Checked early (the build job): the release page will say the same and fall back.
+            runner.warning(
+                f"{missing.message()} The release page will use GitHub's generated notes.",
+                title="No release notes in the change log",
+            )
+            runner.set_outputs({"notes": ""})
+            return 0
         if missing.missing != "section" or not is_dev(version):
             raise
         runner.warning(missing.message(), title="No change log section yet")
