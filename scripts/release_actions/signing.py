@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -27,7 +28,8 @@ from .errors import AttestationError, CredentialError, InputError, NetworkError,
 from .provenance import PAYLOAD_TYPE
 from .reporter import Reporter
 
-SIGNERS = ("sigstore", "key", "none")
+Signer = Literal["sigstore", "key", "none"]
+SIGNERS: tuple[Signer, ...] = get_args(Signer)
 KEY_ENV = "RA_SIGNING_KEY"  # PEM text of the private key, for keys kept in a CI secret
 SIGSTORE_AUDIENCE = "sigstore"
 # Set (through GITHUB_ENV) by the build command for the rest of its job.
@@ -141,7 +143,7 @@ def oidc_token(
     if token is None:
         raise UsageError(
             "Keyless signing needs a CI identity, and none is available here.",
-            "On a laptop use '--signer key --key PEM_FILE', or '--signer none' for an unsigned dry run.",
+            "On a laptop use '--signer key --key PEM_FILE', or '--signer none' for an unsigned rehearsal.",
         )
     return token
 
@@ -185,7 +187,7 @@ def sigstore_sign(payload: bytes, token: str) -> Signed:
 
 def sign(
     payload: bytes,
-    signer: str,
+    signer: Signer,
     *,
     key_path: Path | None,
     env: Mapping[str, str],
@@ -195,7 +197,7 @@ def sign(
 ) -> Signed:
     if signer == "none":
         return Signed(
-            json.dumps(unsigned_envelope(payload), separators=(",", ":")), "UNSIGNED (dry run)"
+            json.dumps(unsigned_envelope(payload), separators=(",", ":")), "UNSIGNED (rehearsal)"
         )
     if signer == "key":
         return sign_with_key(payload, load_private_key(key_path, env))

@@ -16,7 +16,7 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
         help="signed SLSA v1 provenance for release files or their hashes",
         description="Write an in-toto Statement with an SLSA v1 provenance predicate for the "
         "files (or the hash action's subjects), signed keylessly with Sigstore, with a key, "
-        "or (for dry runs only) not at all, as one JSON line per attestation.",
+        "or (for rehearsals only) not at all, as one JSON line per attestation.",
     )
     p.add_argument(
         "files", nargs="*", metavar="FILES", help="files, directories or globs (default: dist/*)"
@@ -27,7 +27,7 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
                    help="where to write (default: multiple.intoto.jsonl, whatever the number of subjects)")  # fmt: skip
     p.add_argument("--signer", choices=("sigstore", "key", "none"), default="sigstore",
                    help="sigstore: keyless with the runner's OIDC identity (default); key: --key or "
-                   "RA_SIGNING_KEY; none: unsigned, for dry runs")  # fmt: skip
+                   "RA_SIGNING_KEY; none: unsigned, for rehearsals")  # fmt: skip
     p.add_argument(
         "--key",
         type=Path,
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     runner.info(f"attested {len(subjects)} subject(s), signed by {signed.identity}")
     if args.signer == "none":
         runner.warning(
-            "The provenance is not signed: use it for dry runs only.", title="Unsigned provenance"
+            "The provenance is not signed: use it for rehearsals only.", title="Unsigned provenance"
         )
     runner.set_outputs({"provenance-path": rel(output.absolute()), "provenance-name": output.name})
     rows = [[markdown.code(gha.neutral(s.name)), f"`{s.sha256}`"] for s in subjects]

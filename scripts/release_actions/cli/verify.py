@@ -50,7 +50,7 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
         "--key", type=Path, metavar="PUBPEM", help="public key for key-signed provenance"
     )
     p.add_argument("--allow-unsigned", action="store_true",
-                   help="accept unsigned provenance (dry runs); the signature is reported as not done")  # fmt: skip
+                   help="accept unsigned provenance (rehearsals); the signature is reported as not done")  # fmt: skip
     p.add_argument("--online", action="store_true",
                    help="refresh Sigstore's trust root (TUF) before verifying; offline is the default")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the report as JSON")

@@ -8,7 +8,7 @@ Accepted, one JSON object per line (or one pretty-printed object per file):
   (slsa-github-generator v1.2-v2.0): signature, certificate chain and claims
   are checked offline, the transparency log cannot be, so it never passes offline;
 - a DSSE envelope signed by a key (``--key``), or unsigned (only with
-  ``--allow-unsigned``, for dry runs).
+  ``--allow-unsigned``, for rehearsals).
 
 Checks: signature, transparency log, signer identity, claims, subjects. The
 outcome is "verified" only when every check passed; a check that could not be

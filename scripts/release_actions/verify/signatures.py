@@ -270,14 +270,14 @@ def check_unsigned(att: Attestation, doc: dict[str, Any], allow_unsigned: bool) 
     if not _payload_type_ok(att, doc["payloadType"]):
         return None
     if not allow_unsigned:
-        att.add("signature", FAIL, "the provenance is not signed (a dry run's output)")
+        att.add("signature", FAIL, "the provenance is not signed (a rehearsal's output)")
         return None
     try:
         payload = base64.b64decode(doc["payload"], validate=True)
     except (binascii.Error, ValueError):
         att.add("signature", FAIL, "the payload is not base64")
         return None
-    att.add("signature", WAIVED, "unsigned (a dry run; accepted by --allow-unsigned)")
+    att.add("signature", WAIVED, "unsigned (a rehearsal; accepted by --allow-unsigned)")
     return payload
 
 
