@@ -10,11 +10,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +45,7 @@ from release_actions.retry import Policy
 from release_actions.webclient import WebClient
 from support.act import git
 from support.fake_index import FakeIndex
+from support.loopback import Handler, Loopback
 from support.paths import DATA
 
 PROJECT = "demo-pkg"
@@ -57,28 +57,20 @@ class Assets:
     def __init__(self, root: Path) -> None:
         self.root = root
         root.mkdir()
-        handler = functools.partial(_Quiet, directory=str(root))
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
+        self.server = Loopback(functools.partial(_Files, directory=str(root))).start()
 
     def put(self, tag: str, name: str, content: bytes) -> Asset:
         (self.root / tag).mkdir(exist_ok=True)
         (self.root / tag / name).write_bytes(content)
-        host, port = self.server.server_address[:2]
-        url = f"http://{host!s}:{port}/{tag}/{name}"
+        url = f"{self.server.url}/{tag}/{name}"
         return Asset(name, url, url, hashlib.sha256(content).hexdigest(), len(content))
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+class _Files(Handler, SimpleHTTPRequestHandler):
+    """Serves a directory (SimpleHTTPRequestHandler), quietly."""
 
 
 @dataclass

@@ -13,10 +13,8 @@ import os
 import shutil
 import stat
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -24,6 +22,7 @@ import pytest
 from release_actions import gha
 from release_actions.build import build
 from support.cli import run_cli
+from support.loopback import Handler, Loopback
 from support.paths import DATA, PROJECTS, ROOT
 from support.platform import needs_owners, needs_symlinks
 
@@ -114,7 +113,7 @@ def test_clean_deletes_only_the_projects_own_distributions(
 # -- a scriptable index on loopback ----------------------------------------------------------------
 
 
-class Index:
+class Index(Loopback):
     """A tiny HTTP server; ``answer(method, path, body)`` returns (status, headers, body)
     or None to dribble a reply one byte every 0.2 s."""
 
@@ -123,13 +122,9 @@ class Index:
         self.requests: list[tuple[str, str, bytes]] = []
         index = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Scripted(Handler):
             def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
+                body = self.body()
                 index.requests.append((self.command, self.path, body))
                 reply = index.answer(self.command, self.path, body)
                 if reply is None:  # a server that never quite finishes
@@ -143,31 +138,11 @@ class Index:
                         pass
                     return
                 status, headers, data = reply
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply(status, data, headers)
 
             do_GET = do_POST = _serve
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> Index:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Scripted)
 
 
 def _uploaded(body: bytes) -> bytes:

@@ -16,9 +16,7 @@ import json
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from threading import Thread
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -26,6 +24,7 @@ from hypothesis import strategies as st
 
 from release_actions import gha
 from release_actions.cli import main
+from support.loopback import Handler, Loopback
 from support.paths import PROJECTS
 
 SETTINGS = settings(
@@ -142,45 +141,27 @@ def test_change_log_text_through_notes(work, capsys, text: str) -> None:  # type
 # -- what servers say ------------------------------------------------------------------------------
 
 
-class Answering:
+class Answering(Loopback):
     """Answers every request with one status and a hostile body (a JSON message and HTML)."""
 
     def __init__(self) -> None:
         self.status, self.body = 500, b""
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Hostile(Handler):
             def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                self.send_response(server.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(server.body)))
-                self.end_headers()
-                self.wfile.write(server.body)
+                self.body()
+                self.reply(server.status, server.body, content_type="application/json")
 
             do_GET = do_POST = do_PATCH = do_DELETE = _serve
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(Hostile)
 
 
 @pytest.fixture(scope="module")
 def answering() -> Iterator[Answering]:
-    server = Answering()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
+    with Answering() as server:
+        yield server
 
 
 @settings(SETTINGS, max_examples=12)  # each example is two commands over loopback

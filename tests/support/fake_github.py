@@ -53,10 +53,11 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+
+from support.loopback import Handler, Loopback
 
 DOCS = "https://docs.github.com/rest"
 
@@ -179,28 +180,23 @@ class FakeGitHub:
         # both list releases before either creates one.
         self.create_barrier: threading.Barrier | None = None
         self._ids = iter(range(1000, 10**9))
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._loopback: Loopback | None = None
 
     # -- lifecycle ---------------------------------------------------------------
 
     def start(self) -> FakeGitHub:
         fake = self
 
-        class Handler(_Handler):
+        class Api(_Handler):
             owner = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._loopback = Loopback(Api).start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        if self._loopback is not None:
+            self._loopback.stop()
+            self._loopback = None
 
     def __enter__(self) -> FakeGitHub:
         return self.start()
@@ -210,9 +206,8 @@ class FakeGitHub:
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "start the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        assert self._loopback is not None, "start the fake first"
+        return self._loopback.url
 
     @property
     def api_url(self) -> str:
@@ -349,13 +344,10 @@ _API = "/api/v3"
 _REPO = r"/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(Handler):
     owner: FakeGitHub
     protocol_version = "HTTP/1.1"
     server_version = "FakeGitHub/1.0"
-
-    def log_message(self, format: str, *args: Any) -> None:  # silence stderr
-        pass
 
     # -- plumbing -----------------------------------------------------------------
 
@@ -381,8 +373,7 @@ class _Handler(BaseHTTPRequestHandler):
                     return data
                 data += self.rfile.read(size)
                 self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+        return self.body()
 
     def _record(self, status: int) -> None:
         # Recorded before the answer goes out, so a client that has its answer sees it logged.
@@ -392,23 +383,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: Any = None, headers: dict[str, str] | None = None) -> None:
         self._record(status)
         payload = b"" if body is None else json.dumps(body).encode()
-        self.send_response(status)
-        if body is not None:
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if payload:
-            self.wfile.write(payload)
+        kind = None if body is None else "application/json; charset=utf-8"
+        self.reply(status, payload, headers, content_type=kind)
 
     def _send_bytes(self, status: int, data: bytes, content_type: str) -> None:
         self._record(status)
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.reply(status, data, content_type=content_type)
 
     def _dispatch(self, method: str) -> None:
         split = urlsplit(self.path)

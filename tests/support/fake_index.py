@@ -44,11 +44,13 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
+
+from support.loopback import Handler, Loopback
 
 _PROJECT = re.compile(r"^/pypi/(?P<name>[^/]+)/(?:(?P<version>[^/]+)/)?json/?$")
 _SIMPLE = re.compile(r"^/simple/(?P<name>[^/]+)/?$")
@@ -118,8 +120,7 @@ class FakeIndex:
         self.max_in_flight = 0
         self._lock = threading.Lock()
         self._clock = datetime(2024, 1, 1, tzinfo=timezone.utc)
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._loopback: Loopback | None = None
 
     # -- content -------------------------------------------------------------
 
@@ -188,18 +189,14 @@ class FakeIndex:
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "start the fake first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        assert self._loopback is not None, "start the fake first"
+        return self._loopback.url
 
     def __enter__(self) -> FakeIndex:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Index(Handler):
             protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
 
             def do_GET(self) -> None:
                 fake._handle(self, head=False)
@@ -212,18 +209,12 @@ class FakeIndex:
 
             do_POST = do_PUT = do_DELETE = do_PATCH = _refuse
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._loopback = Loopback(Index).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
+        assert self._loopback is not None
+        self._loopback.stop()
 
     # -- protocol ------------------------------------------------------------
 

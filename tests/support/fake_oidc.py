@@ -16,16 +16,16 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import threading
 import time
 import urllib.parse
 from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from support.loopback import Handler, Loopback
 
 ISSUER = "https://token.actions.githubusercontent.com"
 
@@ -91,23 +91,20 @@ class FakeRunnerOidc:
         self.issued: list[str] = []  # every JWT handed out, in order
         self.audiences: list[str] = []
         self.fail_with: int | None = None  # answer every request with this status
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._loopback = Loopback(self._handler())
 
     # -- lifecycle -------------------------------------------------------------
 
     def __enter__(self) -> FakeRunnerOidc:
-        self._thread.start()
+        self._loopback.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._loopback.stop()
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/token?api-version=2.0"
+        return f"{self._loopback.url}/token?api-version=2.0"
 
     @property
     def env(self) -> dict[str, str]:
@@ -153,20 +150,12 @@ class FakeRunnerOidc:
             raise ValueError("expired")
         return claims
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def _handler(self) -> type[Handler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
+        class Token(Handler):
             def _send(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply(status, json.dumps(body).encode(), content_type="application/json")
 
             def do_GET(self) -> None:
                 if fake.fail_with:
@@ -192,4 +181,4 @@ class FakeRunnerOidc:
                 fake.issued.append(token)
                 self._send(200, {"count": len(token), "value": token})
 
-        return Handler
+        return Token

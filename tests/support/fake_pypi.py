@@ -39,10 +39,10 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from support.fake_oidc import FakeRunnerOidc
+from support.loopback import Handler, Loopback
 
 REQUIRED = (
     ":action",
@@ -95,21 +95,18 @@ class FakePyPI:
         self.minted: dict[str, float] = {}
         self.used_jti: set[str] = set()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._loopback = Loopback(self._handler())
 
     def __enter__(self) -> FakePyPI:
-        self._thread.start()
+        self._loopback.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._loopback.stop()
 
     @property
     def base(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._loopback.url
 
     @property
     def upload_url(self) -> str:
@@ -231,14 +228,11 @@ class FakePyPI:
         return [f for f in self.files.values()
                 if re.sub(r"[-_.]+", "-", f.name).lower() == norm and (version is None or f.version == version)]  # fmt: skip
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def _handler(self) -> type[Handler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class PyPI(Handler):
             protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
 
             def _send(
                 self,
@@ -248,13 +242,7 @@ class FakePyPI:
                 ctype: str = "application/json",
                 headers: dict[str, str] | None = None,
             ) -> None:
-                self.send_response(status, reason)
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.reply(status, body, headers, reason=reason, content_type=ctype)
 
             def _fail(self, queue: list[tuple[str, Any]]) -> str:
                 """Act out the next queued failure: "done" (answered), "drop", or its kind."""
@@ -326,8 +314,7 @@ class FakePyPI:
                 self._send(404, b'{"message": "Not Found"}')
 
             def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                body = self.rfile.read(length)
+                body = self.body()
                 fake.log.append(f"POST {self.path}")
                 if self.path == "/_/oidc/mint-token":
                     kind = self._fail(fake.oidc_failures)
@@ -358,4 +345,4 @@ class FakePyPI:
                     ctype="text/plain",
                 )
 
-        return Handler
+        return PyPI
