@@ -63,7 +63,8 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     from ..github import DEFAULT_API_URL, ClientSettings, Target
     from ..hashing import collect_files, hash_files, parse_subjects
     from ..notes import page_notes
-    from ..release_page import Request, make_release, render_preview
+    from ..release_page import Request, render_preview
+    from ..release_page.make import make_release
     from ..versions import is_prerelease, version_from_tag
 
     env = runner.env
@@ -127,10 +128,8 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     target = Target(env.get("GITHUB_API_URL") or DEFAULT_API_URL, repo, token)
     with runner.group(f"Release page for {tag} in {repo}"):
         result = make_release(
-            target, request, settings=ClientSettings.from_env(env), log=runner.info
+            target, request, settings=ClientSettings.from_env(env), reporter=runner
         )
-    for warning in result.warnings:
-        runner.warning(warning, title="Release page")
     state = "draft" if result.draft else "published"
     print(result.html_url)
     runner.info(f"release {result.id} for {tag} is {state}: {result.html_url}")
