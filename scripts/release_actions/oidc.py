@@ -22,6 +22,7 @@ import requests
 
 from . import deadline
 from .errors import CredentialError, NetworkError, UsageError
+from .reporter import Reporter
 from .retry import GiveUp, Policy, Retries, retry_after
 from .text import neutral
 
@@ -38,7 +39,7 @@ FIX_PERMISSION = (
 
 
 def runner_token(
-    env: Mapping[str, str], mask: Callable[[str], None], audience: str, *, does: str
+    env: Mapping[str, str], reporter: Reporter, audience: str, *, does: str
 ) -> str | None:
     """The runner's OIDC token for ``audience``, masked; None off a CI runner."""
     from id import AmbientCredentialError, GitHubOidcPermissionCredentialError, detect_credential
@@ -68,7 +69,7 @@ def runner_token(
         os.environ.clear()
         os.environ.update(saved)
     if token:
-        mask(token)
+        reporter.mask(token)
     return token or None
 
 
@@ -197,7 +198,7 @@ def mint_token(
     repository_url: str,
     project: str,
     env: Mapping[str, str],
-    mask: Callable[[str], None],
+    reporter: Reporter,
     session: requests.Session | None = None,
     *,
     policy: Policy = MINT_RETRIES,
@@ -237,7 +238,7 @@ def mint_token(
     def post() -> requests.Response:
         # A fresh identity token for every attempt: PyPI refuses one it has seen
         # (invalid-reuse-token), and a failed attempt may have got that far.
-        token = runner_token(env, mask, audience, does="publishes")
+        token = runner_token(env, reporter, audience, does="publishes")
         if token is None:
             raise UsageError(
                 "Trusted Publishing needs a CI identity, and none is available here.",
@@ -263,7 +264,7 @@ def mint_token(
             api_token = str(minted.json()["token"])
         except (ValueError, KeyError, TypeError, RecursionError):
             raise CredentialError(f"{shown} minted no token.", "Re-run the job.") from None
-        mask(api_token)
+        reporter.mask(api_token)
         return api_token
     errors: list[dict[str, str]] = []
     with contextlib.suppress(ValueError, AttributeError, TypeError, RecursionError):

@@ -31,6 +31,7 @@ from .errors import CredentialError, NetworkError, PublishError, UsageError
 from .files import write_atomic
 from .hashing import Subject, hash_files, is_sidecar, match_files
 from .oidc import index_base, mint_token, public_repository, redact_url, runner_token
+from .reporter import Reporter, Silent
 from .retry import GiveUp, Policy, Retries, number, retry_after
 from .text import neutral
 from .webclient import session as web_session
@@ -39,7 +40,7 @@ PYPI_UPLOAD = "https://upload.pypi.org/legacy/"
 PYPI_HOSTS = frozenset({"upload.pypi.org", "test.pypi.org"})
 USER_AGENT = "release-actions (publish; +https://github.com/release-actions/release-actions)"
 
-Log = Callable[[str], None]
+SKIPPED = "{name} is already on the index with the same sha256: skipped"
 # (distribution paths, OIDC token for Sigstore) -> {path: PEP 740 attestation JSON}
 AttestationSigner = Callable[[Sequence[Path], str], dict[Path, str]]
 
@@ -127,21 +128,21 @@ def is_pypi(repository_url: str) -> bool:
 
 
 def credentials(
-    repository_url: str, project: str, env: Mapping[str, str], mask: Callable[[str], None],
+    repository_url: str, project: str, env: Mapping[str, str], reporter: Reporter,
     session: requests.Session, settings: Settings,
 ) -> Credentials:  # fmt: skip
     """An API token or username/password from TWINE_*, else Trusted Publishing."""
     password = env.get("TWINE_PASSWORD", "")
     if password:
-        mask(password)
+        reporter.mask(password)
         return Credentials(env.get("TWINE_USERNAME") or "__token__", password, trusted=False)
     if env.get("ACTIONS_ID_TOKEN_REQUEST_URL"):
-        token = mint_token(repository_url, project, env, mask, session,
+        token = mint_token(repository_url, project, env, reporter, session,
                            policy=settings.policy, sleep=settings.sleep)  # fmt: skip
         return Credentials("__token__", token, trusted=True)
     if env.get("GITHUB_ACTIONS") == "true":
         # runner_token names the missing permission (or the fork) precisely.
-        runner_token(env, mask, "pypi", does="publishes")
+        runner_token(env, reporter, "pypi", does="publishes")
     raise CredentialError(
         "No credentials for the index: TWINE_PASSWORD is not set and there is no OIDC identity for Trusted Publishing.",
         "On GitHub Actions give the publishing job 'id-token: write' and add a trusted publisher on the index; "
@@ -244,9 +245,7 @@ def publish(
     skip_existing: bool = False,
     attestations: bool | None = None,
     env: Mapping[str, str],
-    mask: Callable[[str], None],
-    log: Log,
-    notice: Log | None = None,
+    reporter: Reporter | None = None,
     settings: Settings | None = None,
     signer: AttestationSigner | None = None,
 ) -> Outcome:
@@ -258,7 +257,7 @@ def publish(
         originals = {f.path: by_name[f.name] for f in files if f.path}
         return _publish_checked(
             files, infos, originals, set_aside, repository_url, skip_existing=skip_existing,
-            attestations=attestations, env=env, mask=mask, log=log, notice=notice or log,
+            attestations=attestations, env=env, reporter=reporter or Silent(),
             settings=settings, signer=signer,
         )  # fmt: skip
 
@@ -266,8 +265,7 @@ def publish(
 def _publish_checked(
     files: list[Subject], infos: dict[Path, DistInfo], originals: dict[Path, Path],
     set_aside: list[Path], repository_url: str, *, skip_existing: bool, attestations: bool | None,
-    env: Mapping[str, str], mask: Callable[[str], None], log: Log, notice: Log,
-    settings: Settings, signer: AttestationSigner | None,
+    env: Mapping[str, str], reporter: Reporter, settings: Settings, signer: AttestationSigner | None,
 ) -> Outcome:  # fmt: skip
     from twine.package import PackageFile
 
@@ -277,9 +275,9 @@ def _publish_checked(
     # The credentials first: their ::add-mask:: lines go out before anything
     # derived from the files (their names) is printed.
     with web_session() as session:
-        creds = credentials(repository_url, project, env, mask, session, settings)
+        creds = credentials(repository_url, project, env, reporter, session, settings)
     for leftover in set_aside:
-        log(
+        reporter.info(
             f"not uploading {neutral(leftover.name)}: it is not a distribution (attestations are made afresh)"
         )
     if attestations is None:
@@ -288,10 +286,11 @@ def _publish_checked(
             # PEP 740 attestations are signed keylessly: the repository's name and
             # workflow would go into Sigstore's public transparency log.
             attestations = False
-            notice(
+            reporter.notice(
                 "Not sending PEP 740 attestations: this repository is not public, and keyless "
                 "signing would write its name and workflow to Sigstore's public log. "
-                "Pass --attestations to send them anyway."
+                "Pass --attestations to send them anyway.",
+                title="No PEP 740 attestations",
             )
     if attestations and not creds.trusted:
         raise UsageError(
@@ -300,7 +299,7 @@ def _publish_checked(
         )
     attestation_files: dict[Path, Path] = {}
     if attestations:
-        token = runner_token(env, mask, "sigstore", does="publishes")
+        token = runner_token(env, reporter, "sigstore", does="publishes")
         copies = [f.path for f in files if f.path]
         signed = (signer or sign_attestations)(copies, token or "")
         for copy, text in signed.items():
@@ -338,7 +337,7 @@ def _publish_checked(
             ):
                 outcome.skipped.append(path.name)
                 pending.remove(path.name)
-                notice(f"{name} is already on the index with the same sha256: skipped")
+                reporter.notice(SKIPPED.format(name=name), title="Already published")
                 continue
             package = PackageFile.from_filename(str(path), comment=None)
             if path in attestation_files:
@@ -352,18 +351,18 @@ def _publish_checked(
                 base,
                 info.version,
                 settings,
-                log,
+                reporter,
                 watch,
             )
             seconds = time.perf_counter() - start
             pending.remove(path.name)
             if status == "skipped":
                 outcome.skipped.append(path.name)
-                notice(f"{name} is already on the index with the same sha256: skipped")
+                reporter.notice(SKIPPED.format(name=name), title="Already published")
             else:
                 outcome.uploaded.append(path.name)
                 outcome.links[path.name] = link
-                log(f"{name}  {_size(subject.size or 0)}  uploaded in {seconds:.2f} s")
+                reporter.info(f"{name}  {_size(subject.size or 0)}  uploaded in {seconds:.2f} s")
     except (PublishError, CredentialError, NetworkError) as error:
         error.details = _account(outcome, pending) + (
             "\n\n" + error.details if error.details else ""
@@ -421,7 +420,7 @@ def _post(session: requests.Session, url: str, package: Any) -> requests.Respons
 
 def _upload_one(
     session: requests.Session, url: str, package: Any, subject: Subject, base: str, version: str,
-    settings: Settings, log: Log, watch: deadline.Watch,
+    settings: Settings, reporter: Reporter, watch: deadline.Watch,
 ) -> str:  # fmt: skip
     """'uploaded' or 'skipped' (the index holds these very bytes); raises otherwise."""
     project = package.safe_name
@@ -480,7 +479,7 @@ def _upload_one(
                 f"Uploading {name} failed {retries.made} times: {reason}.",
                 "The index is unavailable; re-run the job later.",
             ) from None
-        log(
+        reporter.info(
             f"{name}: {reason}; retrying in {delay:.1f} s ({retries.made - 1}/{settings.policy.attempts})"
         )
         retries.sleep(delay)

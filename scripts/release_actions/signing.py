@@ -139,7 +139,7 @@ def oidc_token(
     """The runner's OIDC token for Sigstore; masked before anything can print it."""
     from .oidc import runner_token
 
-    token = runner_token(env, reporter.mask, audience, does="signs")
+    token = runner_token(env, reporter, audience, does="signs")
     if token is None:
         raise UsageError(
             "Keyless signing needs a CI identity, and none is available here.",

@@ -498,7 +498,7 @@ def test_the_index_s_retry_after_is_waited_for(dist: Path, pypi) -> None:
     said = Recorded()
     env = {**runner.env, "GITHUB_ACTIONS": "true"}
     outcome = publish_module.publish(sorted(dist.iterdir()), fake.upload_url, env=env,
-                                     mask=said.mask, log=said.info, settings=settings)  # fmt: skip
+                                     reporter=said, settings=settings)  # fmt: skip
     assert sorted(outcome.uploaded) == sorted(fake.files)
     assert len(fake.files) == 2
     assert sleeps[0] == 7.0

@@ -74,3 +74,42 @@ def test_one_wording_of_what_stands_between_a_report_and_verified() -> None:
     error = report.error()
     assert error is not None
     assert error.cause == "p.jsonl does not verify: tag: v2 is not v1; subjects: x differs."
+
+
+def test_the_rehearsal_and_the_release_page_model_load_no_github_client() -> None:
+    """The model of a release page is pure: a preview or a rehearsal never loads PyGithub."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, release_actions.rehearsal, release_actions.release_page.model; "
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "release_actions" in loaded
+    assert "github" not in loaded
+    assert "requests" not in loaded
+
+
+def test_stages_report_through_one_reporter_and_never_print() -> None:
+    """No stage takes log/warn/notice/mask callables, and only the command layer prints."""
+    import ast
+
+    from support.paths import ROOT
+
+    package = ROOT / "scripts" / "release_actions"
+    callables = {"log", "warn", "notice", "mask"}
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        where = path.relative_to(package).as_posix()
+        if where.startswith("cli/") or where in ("gha.py", "__main__.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), where)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
+                found.append(f"{where}:{node.lineno} print")
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                arguments = node.args.args + node.args.kwonlyargs
+                found += [f"{where}:{node.lineno} {a.arg}" for a in arguments if a.arg in callables]
+    assert found == []

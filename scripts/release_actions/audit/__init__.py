@@ -25,7 +25,7 @@ SHA256SUMS) and ``render`` (table, lines, job summary). This module runs them:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import InputError, ReleaseError
@@ -37,6 +37,7 @@ from ..index_api import (
     select_version,
     version_key,
 )
+from ..reporter import Reporter, Silent
 from ..webclient import WebClient
 from .checks import check_basic
 from .evidence import (
@@ -92,8 +93,9 @@ def audit(
     *,
     verifier: ProvenanceVerifier = verify_provenance,
     attestation_verifier: AttestationVerifier = verify_attestations,
-    log: Callable[[str], None] = lambda _: None,
+    reporter: Reporter | None = None,
 ) -> AuditReport:
+    say = reporter or Silent()
     checks = tuple(
         c for c in CHECKS if c not in options.skip and (c != "provenance" or options.verify)
     )
@@ -112,11 +114,11 @@ def audit(
         project = index.project(
             options.project, need_upload_times=since is not None and since.date is not None
         )
-        log(
+        say.info(
             f"{options.project}: {len(project.releases)} version(s) from the {project.source} at {project.url}"
         )
         for note in project.notes:
-            log(f"{options.project}: {note}")
+            say.info(f"{options.project}: {note}")
         if options.versions:
             releases = [select_version(project, v, index.index_url) for v in options.versions]
         else:
@@ -125,9 +127,9 @@ def audit(
         if since is not None:
             excluded = _older(since, releases, project)
             releases = [r for r in releases if r.version not in excluded]
-            log(f"{len(excluded)} version(s) older than --since {since.text} left out")
+            say.info(f"{len(excluded)} version(s) older than --since {since.text} left out")
         state = state_read.result()
-        log(
+        say.info(
             f"{state.repo}: {len(state.tags)} tag(s) (from {state.tags_from}), "
             f"{len(state.releases)} release(s), {len(state.milestones)} milestone(s)"
         )
@@ -138,7 +140,7 @@ def audit(
                 index.web,
                 github,
                 pool,
-                log,
+                say,
                 verifier=verifier,
                 attestation_verifier=attestation_verifier,
                 workflow=options.workflow,
@@ -182,7 +184,7 @@ def _verify_all(
     web: WebClient,
     github: RepoSource,
     pool: ThreadPoolExecutor,
-    log: Callable[[str], None],
+    reporter: Reporter,
     *,
     verifier: ProvenanceVerifier,
     attestation_verifier: AttestationVerifier,
@@ -193,7 +195,7 @@ def _verify_all(
     todo = [r for r in reports if not r.yanked]
     files = [(r, f) for r in todo for f in r.files if f.sha256]
     attested = [(r, f, f.provenance) for r in todo for f in r.files if f.provenance and f.sha256]
-    log(
+    reporter.info(
         f"downloading {len(files)} file(s) from the index to check their sha256"
         + (f", and the PEP 740 provenance of {len(attested)}" if attested else "")
     )

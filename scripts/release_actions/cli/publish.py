@@ -53,8 +53,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     with runner.group(f"Publish {len(paths)} file(s) to {gha.neutral(shown_url)}"):
         outcome = publish(
             paths, args.repository_url, subjects=subjects, skip_existing=args.skip_existing,
-            attestations=args.attestations, env=runner.env, mask=runner.mask, log=runner.info,
-            notice=lambda m: runner.notice(m, title="Already published"),
+            attestations=args.attestations, env=runner.env, reporter=runner,
         )  # fmt: skip
     for name in outcome.uploaded:
         print(gha.neutral(name))
