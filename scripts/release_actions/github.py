@@ -217,6 +217,8 @@ class CappedRetry(GithubRetry):
     """GithubRetry caps the waits it computes (``max_rate_limit_wait``), but sleeps whatever
     a ``Retry-After`` says: a job must not hang for an hour, so that is capped too."""
 
+    transport: _Transport | None = None  # the client's connections (``new_client``)
+
     def get_retry_after(self, response: Any) -> float | None:
         wait = super().get_retry_after(response)
         cap = self.max_rate_limit_wait
@@ -235,6 +237,7 @@ def new_client(
     user_agent: str = "release-actions",
 ) -> Github:
     """A PyGithub client with our retries, pauses, timeout and deadline."""
+    _deadline_connections()
     policy = settings.policy
     retry = CappedRetry(
         max_rate_limit_wait=policy.max_wait,
@@ -247,8 +250,9 @@ def new_client(
         allowed_methods=frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE"}),
         raise_on_status=False,
     )
-    _deadline_connections(settings.deadline)
-    return Github(
+    retry.transport = _Transport(retry, settings.deadline)
+    return _Github(
+        retry.transport,
         base_url=api_url.rstrip("/"),
         auth=Auth.Token(token) if token else None,
         retry=retry,
@@ -295,44 +299,91 @@ class Client:
             gh.close()
 
 
-_deadline_seconds = 1800.0
+class _Transport:
+    """What every request of one client shares: one requests session (so connections are
+    kept alive between requests), the deadline, and the watch over its sockets."""
+
+    def __init__(self, retry: CappedRetry, seconds: float) -> None:
+        from .webclient import no_netrc
+
+        self.seconds = seconds
+        self.watch = deadline.Watch()
+        self.session = requests.Session()
+        self.session.auth = no_netrc  # as PyGithub's own sessions: never a password from netrc
+        adapter = requests.adapters.HTTPAdapter(max_retries=retry)
+        for scheme in ("http://", "https://"):
+            self.session.mount(scheme, adapter)
 
 
-def _deadline_connections(seconds: float) -> None:
-    """Give every PyGithub request made from now on a total deadline of ``seconds``.
+class _Github(Github):
+    """A PyGithub client that also closes the connections its requests shared."""
 
-    PyGithub lets a caller supply its connection classes; ours run each
-    request (its retries and body included) under ``deadline.within``.
-    Supplying them also turns off PyGithub's connection reuse, which is turned
-    back on: the classes change nothing else about a connection.
+    def __init__(self, transport: _Transport, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.transport = transport
+
+    def close(self) -> None:
+        super().close()
+        self.transport.session.close()
+
+
+def _deadline_connections() -> None:
+    """Run every PyGithub request under its client's total deadline (``deadline.within``).
+
+    PyGithub's supported hook for this is its connection classes
+    (``Requester.injectConnectionClasses``). With classes of one's own it
+    makes a new connection object per request; ours take their client's one
+    session (carried by its retry object, which PyGithub hands to every
+    connection it makes), so connections are still reused between requests.
     """
-    global _deadline_seconds
     from github.Requester import (
         HTTPRequestsConnectionClass,
         HTTPSRequestsConnectionClass,
         Requester,
     )
 
-    _deadline_seconds = seconds
     if getattr(Requester, "_ra_deadlines", False):
         return
 
+    def adopt(connection: Any, retry: Any) -> _Transport | None:
+        transport = getattr(retry, "transport", None)
+        if isinstance(transport, _Transport):
+            connection.session.close()  # the session PyGithub made for this one request
+            connection.session = transport.session
+        return transport if isinstance(transport, _Transport) else None
+
     class _Http(HTTPRequestsConnectionClass):
+        def __init__(self, *args: Any, **kw: Any) -> None:
+            super().__init__(*args, **kw)
+            self.transport = adopt(self, kw.get("retry"))
+
         def getresponse(self) -> Any:
-            # One watch per connection: a connection belongs to one thread's client.
-            watch = self.__dict__.setdefault("_ra_watch", deadline.Watch())
-            with deadline.within(_deadline_seconds, watch):
+            if self.transport is None:
                 return super().getresponse()
+            with deadline.within(self.transport.seconds, self.transport.watch):
+                return super().getresponse()
+
+        def close(self) -> None:
+            if self.transport is None:  # the shared session is closed with its client
+                super().close()
 
     class _Https(HTTPSRequestsConnectionClass):
+        def __init__(self, *args: Any, **kw: Any) -> None:
+            super().__init__(*args, **kw)
+            self.transport = adopt(self, kw.get("retry"))
+
         def getresponse(self) -> Any:
-            watch = self.__dict__.setdefault("_ra_watch", deadline.Watch())
-            with deadline.within(_deadline_seconds, watch):
+            if self.transport is None:
+                return super().getresponse()
+            with deadline.within(self.transport.seconds, self.transport.watch):
                 return super().getresponse()
 
+        def close(self) -> None:
+            if self.transport is None:
+                super().close()
+
     Requester.injectConnectionClasses(_Http, _Https)
-    setattr(Requester, "_Requester__persist", True)  # noqa: B010 - reuse connections as before
-    setattr(Requester, "_ra_deadlines", True)  # noqa: B010
+    setattr(Requester, "_ra_deadlines", True)  # noqa: B010 - installed once per process
 
 
 # -- lookups ----------------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ class _Timeouts(HTTPAdapter):
         return super().send(request, **kwargs)
 
 
-def _no_netrc(request: requests.PreparedRequest) -> requests.PreparedRequest:
+def no_netrc(request: requests.PreparedRequest) -> requests.PreparedRequest:
     """Set as a session's auth, so requests never looks in ``~/.netrc`` for credentials."""
     return request
 
@@ -72,7 +72,7 @@ def session(*, timeout: float = 30.0, user_agent: str = USER_AGENT) -> requests.
     read ``timeout`` on every request, no retries below ours."""
     http = requests.Session()
     http.trust_env = True  # HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE: one configuration for all
-    http.auth = _no_netrc
+    http.auth = no_netrc
     http.headers["User-Agent"] = user_agent
     adapter = _Timeouts(timeout)
     for scheme in ("http://", "https://"):

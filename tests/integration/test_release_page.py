@@ -557,3 +557,18 @@ def test_subjects_gate_refuses_a_swapped_distribution_before_any_request(
     assert result.code == 1
     assert f"'{dists[0].name}' does not match its hashed subject" in result.text
     assert fake.requests == []
+
+
+def test_requests_reuse_their_connections(
+    fake: FakeGitHub, project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Every request runs under the deadline's connection classes, and connections are still
+    kept alive between requests: one per client (the main thread's, one per upload worker)."""
+    result = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", *DIST)
+    assert result.code == 0, result.text
+    made = fake.connections
+    assert len(fake.requests) >= 12
+    assert made <= 1 + 3  # three files: at most three upload workers besides the main client
+    again = _run(fake, capsys, tmp_path, "--tag", "v1.2.3", *DIST)  # reads only, one client
+    assert again.code == 0, again.text
+    assert fake.connections - made == 1

@@ -210,6 +210,12 @@ class FakeGitHub:
         return self._loopback.url
 
     @property
+    def connections(self) -> int:
+        """TCP connections clients opened (kept-alive ones carry many requests)."""
+        assert self._loopback is not None, "start the fake first"
+        return self._loopback.connections
+
+    @property
     def api_url(self) -> str:
         """What GITHUB_API_URL is on GitHub Enterprise Server."""
         return self.url + "/api/v3"

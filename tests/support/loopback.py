@@ -5,7 +5,7 @@ or a factory such as ``functools.partial(SimpleHTTPRequestHandler,
 directory=…)``) on ``127.0.0.1`` with a free port, each request in its own
 daemon thread, from a daemon thread; it is a context manager (or
 ``start()``/``stop()``), ``url`` is its base URL, and ``log`` lists every
-request as ``(method, path)``. ``Handler`` is the base for handlers: quiet,
+request as ``(method, path)``; ``connections`` counts the TCP connections. ``Handler`` is the base for handlers: quiet,
 with ``body()`` and ``reply()`` for the common cases.
 """
 
@@ -24,6 +24,12 @@ class _Server(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), handler)
         self.log: list[tuple[str, str]] = []
         self.log_lock = threading.Lock()
+        self.connections = 0
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.log_lock:
+            self.connections += 1  # one per TCP connection: kept-alive ones serve many requests
+        super().process_request(request, client_address)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -84,6 +90,11 @@ class Loopback:
     @property
     def log(self) -> list[tuple[str, str]]:
         return self.server.log
+
+    @property
+    def connections(self) -> int:
+        """How many TCP connections clients opened."""
+        return self.server.connections
 
     def start(self) -> Loopback:
         self._thread = threading.Thread(
