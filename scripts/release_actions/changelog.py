@@ -29,6 +29,7 @@ from packaging.version import Version
 
 from .errors import ChangelogError, InputError
 from .markdown import code, link, no_html
+from .versions import VERSION_IN_TEXT, names_of, parsed
 
 # The names looked for, in this order (any letter case): NEWS.* is towncrier's default.
 CANDIDATES = (
@@ -108,14 +109,16 @@ def find_changelog(directory: Path, fix: str = FIX_NO_CHANGELOG) -> Path:
 
 # -- sections ------------------------------------------------------------------
 
-_VERSION = r"v?(?P<version>\d+(?:\.\d+)*(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview)[-_.]?\d*)?(?:[-_.]?(?:post|rev|r)[-_.]?\d*)?(?:[-_.]?dev[-_.]?\d*)?(?:\+[a-z0-9.]+)?)"
 # What may follow the version in a heading: nothing, a date, a parenthesis, a dash, a colon.
 _TAIL = r"(?:\s*(?:[-\u2013\u2014:,(]|released\b|unreleased\b).*)?"
 _VERSION_TITLE = re.compile(
-    rf"^(?:(?:version|release|v)\s+)?\[?{_VERSION}\]?{_TAIL}$", re.IGNORECASE
+    rf"^(?:(?:version|release|v)\s+)?\[?{VERSION_IN_TEXT}\]?{_TAIL}$", re.VERBOSE | re.IGNORECASE
 )
 # towncrier's "{name} {version} ({date})"
-_NAMED_TITLE = re.compile(rf"^[A-Za-z][\w.-]*\s+{_VERSION}(?:\s*\(.*\))?$", re.IGNORECASE)
+_GLUED_DATE = re.compile(r"(?<=[0-9])-(?=[0-9]{4}-[0-9]{2}-[0-9]{2}\b)")
+_NAMED_TITLE = re.compile(
+    rf"^[A-Za-z][\w.-]*\s+{VERSION_IN_TEXT}(?:\s*\(.*\))?$", re.VERBOSE | re.IGNORECASE
+)
 _UNRELEASED_TITLE = re.compile(
     r"^\[?(?:unreleased|upcoming|in development|development|dev|next)\]?\s*$", re.IGNORECASE
 )
@@ -159,14 +162,9 @@ class Changelog:
         return [s.version or "Unreleased" for s in self.sections]
 
     def section(self, version: str | Version) -> Section | None:
-        wanted = version if isinstance(version, Version) else _as_version(version)
-        for s in self.sections:
-            if s.version and (
-                s.version.lstrip("vV") == str(version).lstrip("vV")
-                or (wanted is not None and _as_version(s.version) == wanted)
-            ):
-                return s
-        return None
+        # As for tags and milestones: the version as written wins over an equal spelling.
+        found = names_of((s.version for s in self.sections if s.version), version)
+        return next((s for s in self.sections if found and s.version == found[0]), None)
 
     def section_for(self, version: str | Version) -> tuple[Section | None, str]:
         """The section that describes ``version``, and how it was chosen ("" when exact).
@@ -179,7 +177,7 @@ class Changelog:
         checkout guesses ``0.1.dev1`` whatever the project's real version is.
         """
         exact = self.section(version)
-        wanted = version if isinstance(version, Version) else _as_version(str(version))
+        wanted = version if isinstance(version, Version) else parsed(str(version))
         if exact is not None or wanted is None:
             return exact, ""
         if wanted.local is not None and not wanted.is_devrelease:
@@ -211,19 +209,14 @@ class Notes:
     chosen: str = ""  # how a dev or local version's section was chosen; "" when exact
 
 
-def _as_version(text: str) -> Version | None:
-    try:
-        return Version(text)
-    except ValueError:  # InvalidVersion, or a number too long for int()
-        return None
-
-
 def _version_of_title(title: str) -> str | None:
-    plain = _plain_title(title)
+    """The version a heading names, as written there (without a leading "v")."""
+    # "1.2.3-2024-01-01": PEP 440 would read "1.2.3-2024" as a post-release; it is a date.
+    plain = _GLUED_DATE.sub(" - ", _plain_title(title))
     for pattern in (_VERSION_TITLE, _NAMED_TITLE):
         m = pattern.match(plain)
-        if m and _as_version(m.group("version")) is not None:
-            return m.group("version")
+        if m and parsed(m.group("version")) is not None:
+            return m.group("version").removeprefix("v").removeprefix("V")
     return None
 
 
@@ -415,7 +408,7 @@ def extract(
     if section is None:
         found = log.versions()
         shown = ", ".join(found[:12]) + (f" and {len(found) - 12} more" if len(found) > 12 else "")
-        wanted = _as_version(str(version))
+        wanted = parsed(str(version))
         dev = wanted is not None and (wanted.is_devrelease or wanted.local is not None)
         raise MissingNotesError(
             f"{path.name} has no section for version {version}"

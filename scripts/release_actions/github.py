@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,13 +32,13 @@ from github.GithubRetry import GithubRetry
 from github.GitRelease import GitRelease
 from github.Milestone import Milestone
 from github.Repository import Repository
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from . import deadline
 from .errors import CredentialError, NetworkError, ReleaseError, ReleasePageError
 from .retry import Policy, number, retry_after
 from .text import neutral
-from .versions import names_version
+from .versions import names_of
 
 DEFAULT_API_URL = "https://api.github.com"
 
@@ -400,22 +400,8 @@ def canonical(releases: Sequence[GitRelease]) -> GitRelease:
     return (published or list(releases))[0]
 
 
-def matching(names: Iterable[str], version: str) -> list[str]:
-    """The names of tags, releases or milestones that name ``version``: ``1.2.3`` and
-    ``v1.2.3`` as written first, else every name whose PEP 440 version is equal, sorted."""
-    names = list(names)
-    exact = [n for n in (version, f"v{version}") if n in names]
-    if exact:
-        return exact
-    try:
-        wanted = Version(version)
-    except InvalidVersion:
-        return []
-    return sorted(n for n in names if names_version(n, wanted))
-
-
 def find_milestone(repo: Repository, version: Version) -> Milestone | None:
-    """The milestone named after ``version`` (see ``matching``), open or closed."""
+    """The milestone named after ``version`` (see ``versions.names_of``), open or closed."""
     milestones = list(repo.get_milestones(state="all"))
-    names = matching((m.title for m in milestones), str(version))
+    names = names_of((m.title for m in milestones), version)
     return next((m for name in names for m in milestones if m.title == name), None)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from packaging.utils import canonicalize_name
 
 from . import deadline
 from .checks import DistInfo
@@ -184,7 +185,7 @@ def remote_sha256(
 
     # Three attempts, each with a third of the deadline: the whole lookup stays within it.
     web = WebClient(policy=Policy(attempts=3, backoff=0.2, max_wait=10.0), deadline=deadline_s / 3)
-    project = re.sub(r"[-_.]+", "-", name).lower()
+    project = canonicalize_name(name)
     with web:
         with contextlib.suppress(NetworkError):
             answer = web.get(f"{base}/pypi/{project}/{version}/json")
@@ -327,7 +328,7 @@ def _publish_checked(
             link = (
                 f"https://{'test.' if 'test.pypi.org' in base else ''}pypi.org/project/{project}/{info.version}/#files"
                 if is_pypi(repository_url)
-                else f"{shown_base}/simple/{re.sub(r'[-_.]+', '-', project).lower()}/"
+                else f"{shown_base}/simple/{canonicalize_name(project)}/"
             )
             name = neutral(path.name)
             if (

@@ -242,9 +242,16 @@ def _actions_pin(actions: str) -> tuple[str, str, bool]:
     return repo, f"@{ref} # v{__version__}" if pinned else f"@{ref}", pinned
 
 
+def _index_name(name: str) -> str:
+    """The project's name as PyPI's URLs spell it (PEP 503)."""
+    from packaging.utils import canonicalize_name  # init's start-up stays free of packaging
+
+    return canonicalize_name(name)
+
+
 def _pypi_todo(project: Project, workflow: str) -> list[str]:
     owner, _, repository = (project.repo or "<owner>/<repository>").partition("/")
-    normalized = re.sub(r"[-_.]+", "-", project.name).lower()
+    normalized = _index_name(project.name)
     url = (
         f"https://pypi.org/manage/project/{normalized}/settings/publishing/?provider=github"
         f"&owner={owner}&repository={repository}&workflow_filename={workflow}&environment=pypi"
@@ -317,7 +324,7 @@ def adapt(kind: str, project: Project, actions: str = DEFAULT_ACTIONS) -> Starte
     repo, pin, pinned = _actions_pin(actions)
     text = TEMPLATE_REF.sub(lambda m: f"{repo}{m.group('sub')}{pin}", text)
     text = text.replace("$default-branch", project.default_branch)
-    normalized = re.sub(r"[-_.]+", "-", project.name).lower()
+    normalized = _index_name(project.name)
     text = re.sub(
         r"pypi\.org/project/\$\{\{ needs\.\w+\.outputs\.name \}\}/",
         f"pypi.org/project/{normalized}/",

@@ -1,10 +1,16 @@
-"""Tags and versions: ``v1.2.3``, ``1.2.3`` and ``refs/tags/v1.2.3`` all name 1.2.3."""
+"""Tags and versions: ``v1.2.3``, ``1.2.3`` and ``refs/tags/v1.2.3`` all name 1.2.3, and
+which tag, milestone, change-log section or index version names a given version.
+
+``packaging`` is imported here at the top: the command layer imports this module only
+inside the commands that need it, so starting the CLI stays free of it.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from packaging.version import Version
+from packaging.version import VERSION_PATTERN, Version
 
 from .errors import InputError, shown
 
@@ -45,12 +51,49 @@ def is_prerelease(version: Version) -> bool:
     return version.is_prerelease or version.is_devrelease
 
 
-def names_version(text: str, version: Version) -> bool:
-    """Whether a tag, milestone title or heading (``1.2.3``, ``v1.2.3``) names ``version``."""
-    text = text.strip()
-    if text[:1] in "vV":
-        text = text[1:]
+# A PEP 440 version inside other text (a change-log heading), as the group "version"
+# (its optional leading "v" included): compile with re.VERBOSE | re.IGNORECASE, as
+# packaging does.
+VERSION_IN_TEXT = f"(?P<version>{VERSION_PATTERN})"
+
+
+def _bare(name: str) -> str:
+    name = name.strip()
+    return name[1:] if name[:1] in "vV" else name
+
+
+def parsed(text: str) -> Version | None:
+    """The PEP 440 version ``text`` is, or None (never an exception: text from anywhere)."""
     try:
-        return Version(text) == version
+        return Version(text)
     except ValueError:  # InvalidVersion, or a number too long for int()
-        return False
+        return None
+
+
+def spells_version(name: str, version: Version | str) -> bool:
+    """Whether ``name`` is ``version`` as written, with or without a leading ``v``."""
+    return _bare(name) == _bare(str(version))
+
+
+def names_version(name: str, version: Version | str) -> bool:
+    """Whether a tag, milestone title, change-log heading's version or index version
+    (``1.2.3``, ``v1.2.3``, ``V1.2.3.0``) denotes ``version``: the same spelling, or an
+    equal PEP 440 version."""
+    if spells_version(name, version):
+        return True
+    wanted = version if isinstance(version, Version) else _version_named(version)
+    return wanted is not None and _version_named(name) == wanted
+
+
+def _version_named(name: str) -> Version | None:
+    bare = _bare(name)
+    return None if bare[:1] in "vV" else parsed(bare)  # one "v", not "vv1.2.3"
+
+
+def names_of(names: Iterable[str], version: Version | str) -> list[str]:
+    """The names that denote ``version``: those that spell it as written if any (so
+    ``v1.2.3`` wins over ``1.2.3.0``), else every equal version; sorted, so the first is
+    the same on every run."""
+    found = [n for n in names if names_version(n, version)]
+    exact = [n for n in found if spells_version(n, version)]
+    return sorted(exact or found)

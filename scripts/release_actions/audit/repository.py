@@ -2,7 +2,7 @@
 
 GitHub is read through the ``github`` module's client (capped retries, a
 deadline per request); its errors become the audit's, with the fix. Tags,
-releases and milestones are matched to a version by ``github.matching``, the
+releases and milestones are matched to a version by ``versions.names_of``, the
 rule the release page uses too.
 """
 
@@ -15,8 +15,9 @@ from typing import Any, Protocol
 
 from .. import git
 from ..errors import AuditError, InputError, ReleaseError
-from ..github import DEFAULT_API_URL, ClientSettings, matching, wrap
+from ..github import DEFAULT_API_URL, ClientSettings, wrap
 from ..retry import Policy
+from ..versions import names_of
 from .model import CHECKS, Asset, Milestone, Release, RepoState
 
 # Reading many pages: PyGithub's own pause between requests, our capped retries.
@@ -168,7 +169,7 @@ def _git_tags(where: Path) -> frozenset[str]:
 
 
 def find_tag(state: RepoState, version: str) -> str | None:
-    found = matching(state.tags, version)
+    found = names_of(state.tags, version)
     return found[0] if found else None
 
 
@@ -176,14 +177,14 @@ def find_release(state: RepoState, version: str, tag: str | None) -> Release | N
     """The release for the tag (a published one before a draft)."""
     found = [r for r in state.releases if r.tag == tag]
     if not found:
-        names = matching({r.tag for r in state.releases}, version)
+        names = names_of({r.tag for r in state.releases}, version)
         found = [r for r in state.releases if r.tag in names]
     found.sort(key=lambda r: r.draft)
     return found[0] if found else None
 
 
 def find_milestone(state: RepoState, version: str) -> Milestone | None:
-    names = matching({m.title for m in state.milestones}, version)
+    names = names_of({m.title for m in state.milestones}, version)
     found = [m for m in state.milestones if m.title in names]
     found.sort(key=lambda m: not m.closed)
     return found[0] if found else None
