@@ -20,26 +20,27 @@ from release_actions.errors import (
 from release_actions.github import (
     CappedRetry,
     ClientSettings,
-    matching,
     rate_limit_wait,
     transient,
     wrap,
 )
 from release_actions.retry import Policy
+from release_actions.versions import names_of
 
 
 @pytest.mark.parametrize(
     ("names", "version", "found"),
     [
         (["v1.2.3", "1.2.3", "1.2.30"], "1.2.3", ["1.2.3", "v1.2.3"]),  # as written, bare first
-        (["1.2.3.0", "V1.2.3", "2.0"], "1.2.3", ["1.2.3.0", "V1.2.3"]),  # PEP 440 equal
+        (["1.2.3.0", "V1.2.3", "2.0"], "1.2.3", ["V1.2.3"]),  # as written, a capital V too
+        (["1.2.3.0", "V1.2.3.0", "2.0"], "1.2.3", ["1.2.3.0", "V1.2.3.0"]),  # PEP 440 equal
         (["v2.0.0-RC1", "2.0.0"], "2.0.0rc1", ["v2.0.0-RC1"]),
         (["release-1.2.3", "1.2"], "1.2.3", []),
         (["anything"], "not a version", []),
     ],
 )
 def test_one_rule_names_a_version(names: list[str], version: str, found: list[str]) -> None:
-    assert matching(names, version) == found
+    assert names_of(names, version) == found
 
 
 def _refusal(status: int, message: str = "no", **headers: str) -> GithubException:

@@ -85,7 +85,8 @@ def test_tags_milestones_and_change_log_sections_agree(tmp_path) -> None:
     """The audit's tag, the release page's milestone and the notes' section: one rule."""
     from dataclasses import dataclass
 
-    from release_actions import audit, release_page
+    from release_actions import github
+    from release_actions.audit import model, repository
     from release_actions.changelog import read_changelog
 
     names = ["v1.2.3.0", "1.2.3", "2.0"]
@@ -98,17 +99,17 @@ def test_tags_milestones_and_change_log_sections_agree(tmp_path) -> None:
         def get_milestones(self, state: str) -> list[Milestone]:
             return [Milestone(n) for n in names]
 
-    state = audit.RepoState("o/r", frozenset(names), "git", (), ())
+    state = model.RepoState("o/r", frozenset(names), "git", (), ())
     changes = tmp_path / "CHANGES.md"
     changes.write_text("".join(f"## {n}\n\n- in {n}\n\n" for n in names))
     for version in ("1.2.3", "2.0.0"):
         chosen = names_of(names, version)[0]
-        assert audit.find_tag(state, version) == chosen
-        assert release_page.find_milestone(Repo(), Version(version)).title == chosen  # type: ignore[arg-type]
+        assert repository.find_tag(state, version) == chosen
+        assert github.find_milestone(Repo(), Version(version)).title == chosen  # type: ignore[arg-type]
         section = read_changelog(changes).section(version)
         assert section is not None
         assert section.version == chosen
-    assert audit.find_tag(state, "3.0") is None
+    assert repository.find_tag(state, "3.0") is None
 
 
 @pytest.mark.parametrize(
