@@ -2,8 +2,9 @@
 
 Builds run in a temporary directory; files move into the output directory
 only after the version matches the tag and every check passes, so a failed
-build never leaves artifacts behind. uv's build front end is used when uv is
-available (it is a dependency of this package), ``python -m build`` otherwise.
+build never leaves artifacts behind. The front end is ``frontend`` (uv fills
+its environments; uv is a dependency of this package); ``uv build`` builds
+projects that configure uv, and ``python -m build`` is the fallback without uv.
 """
 
 from __future__ import annotations
@@ -15,17 +16,17 @@ import sys
 import tempfile
 import threading
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from .checks import DistInfo, check_dists, dist_kind, preload_renderers
+from .checks import DistInfo, check_dist, check_dists, dist_kind, preload_renderers
 from .errors import BuildError, InputError, ProjectError, VersionMismatchError
+from .frontend import backend_failed, build_isolated, read_build_system
 from .reporter import Reporter, Silent
-
-OUTPUT_TAIL_LINES = 25
 
 # What the build backend (the project's own code, and its build dependencies)
 # must never see: the job's OIDC request variables (it could mint tokens in the
@@ -128,18 +129,35 @@ def git_commit_epoch(project_dir: Path) -> str | None:
     return value if value and value.isdigit() else None
 
 
-def _command(
-    project_dir: Path, tmp: Path, sdist: bool, wheel: bool, uv: str | None
-) -> tuple[list[str], str]:
+def _external(
+    project_dir: Path, tmp: Path, sdist: bool, wheel: bool, uv: str | None,
+    env: Mapping[str, str], reporter: Reporter,
+) -> tuple[list[Path], str]:  # fmt: skip
+    """Build with ``uv build`` (a project that configures uv) or ``python -m build`` (no uv)."""
     # Neither flag means "sdist, then the wheel from the sdist" for both front ends.
     flags = (["--sdist"] if sdist else []) + (["--wheel"] if wheel else [])
     if sdist and wheel:
         flags = []
     if uv:
-        cmd = [uv, "build", "--python", sys.executable, "--out-dir", str(tmp), *flags]
-        return [*cmd, str(project_dir)], "uv"
-    cmd = [sys.executable, "-m", "build", "--outdir", str(tmp), *flags]
-    return [*cmd, str(project_dir)], "build"
+        cmd, frontend = [uv, "build", "--python", sys.executable, "--out-dir", str(tmp)], "uv build"
+    else:
+        cmd, frontend = [sys.executable, "-m", "build", "--outdir", str(tmp)], "build"
+    reporter.info(f"building {project_dir} with {frontend}")
+    try:
+        proc = subprocess.run(
+            [*cmd, *flags, str(project_dir.absolute())],
+            cwd=project_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            check=False,
+        )
+    except OSError as exc:
+        raise BuildError(f"Could not start the build front end: {exc}.") from None
+    if proc.returncode != 0:
+        raise backend_failed(proc.returncode, proc.stdout + proc.stderr)
+    return sorted(p for p in tmp.iterdir() if p.is_file()), frontend
 
 
 def build(
@@ -189,36 +207,31 @@ def build(
     if epoch:
         run_env["SOURCE_DATE_EPOCH"] = epoch
     uv = find_uv()
+    system = read_build_system(project_dir) if uv else None
     with tempfile.TemporaryDirectory(prefix="release-actions-build-") as tmp_name:
         tmp = Path(tmp_name)
-        cmd, frontend = _command(project_dir.absolute(), tmp, sdist, wheel, uv)
-        reporter.info(f"building {project_dir} with {frontend}")
         # The checks' imports cost ~50 ms; pay them while the backend works.
         threading.Thread(target=preload_renderers, daemon=True).start()
-        try:
-            proc = subprocess.run(
-                cmd,
-                cwd=project_dir,
-                env=run_env,
-                capture_output=True,
-                text=True,
-                errors="replace",
-                check=False,
+        early: dict[Path, Future[DistInfo]] = {}
+        with ThreadPoolExecutor(max_workers=1) as checker:
+            if uv and system:
+                frontend = "uv"
+                reporter.info(f"building {project_dir} in new environments that uv fills")
+                produced = build_isolated(
+                    project_dir.absolute(), tmp / "dist", tmp / "work", system,
+                    sdist=sdist, wheel=wheel, uv=uv, env=run_env,
+                    # The sdist is checked while its wheel builds.
+                    on_sdist=lambda p: early.update({p: checker.submit(check_dist, p, skip_checks)}),
+                )  # fmt: skip
+            else:
+                produced, frontend = _external(
+                    project_dir, tmp / "dist", sdist, wheel, uv, run_env, reporter
+                )
+            for name, reason in (skip_checks or {}).items():
+                reporter.info(f"skipping the {name} check: {reason}")
+            dists = check_dists(
+                [p for p in sorted(produced) if _is_dist(p)], skip_checks, early=early
             )
-        except OSError as exc:
-            raise BuildError(f"Could not start the build front end: {exc}.") from None
-        output = (proc.stdout + proc.stderr).strip()
-        if proc.returncode != 0:
-            tail = "\n".join(output.splitlines()[-OUTPUT_TAIL_LINES:])
-            raise BuildError(
-                f"The build backend failed (exit code {proc.returncode}). Last lines:\n{tail}",
-                "Fix the error above; reproduce it with 'python -m build' in the project directory.",
-                details=f"```\n{tail}\n```",
-            )
-        produced = sorted(p for p in tmp.iterdir() if p.is_file())
-        for name, reason in (skip_checks or {}).items():
-            reporter.info(f"skipping the {name} check: {reason}")
-        dists = check_dists([p for p in produced if _is_dist(p)], skip_checks)
         _check_counts(dists, sdist, wheel, produced)
         name, version = dists[0].name, dists[0].version
         if expected_version is not None and Version(version) != expected_version:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import email.message
 import email.parser
+import functools
 import io
 import tarfile
 import zipfile
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -209,32 +211,43 @@ def check_metadata(info: DistInfo, skip: Mapping[str, str] | None = None) -> Non
     message["content-type"] = content_type
     mime = message.get_content_type()
     params = dict((message.get_params() or [])[1:])
-    warnings = io.StringIO()
     if mime == "text/plain":
         return
-    if mime == "text/x-rst":
-        from readme_renderer import rst
-
-        rendered = rst.render(description, stream=warnings)
-    elif mime == "text/markdown":
-        from readme_renderer import markdown
-
-        variant = params.get("variant", "GFM")
-        rendered = markdown.render(description, variant=variant)
-    else:
+    if mime not in ("text/x-rst", "text/markdown"):
         raise _fail(
             info.path,
             f"long description content type '{mime}' is not one PyPI renders.",
             "Use text/markdown, text/x-rst or text/plain.",
         )
-    if rendered is None:
-        detail = warnings.getvalue().strip().splitlines()
+    detail = _render_problems(description, mime, params.get("variant", "GFM"))
+    if detail is not None:
         raise _fail(
             info.path,
             "long description has markup errors and would not render on PyPI"
-            + (f": {detail[0]}" if detail else "."),
+            + (f": {detail}" if detail else "."),
             "Fix the readme (run 'python -m readme_renderer README.rst' to see every problem).",
         )
+
+
+@functools.lru_cache(maxsize=8)
+def _render_problems(description: str, mime: str, variant: str) -> str | None:
+    """None when the description renders; else the renderer's first warning (maybe "").
+
+    Cached: an sdist and its wheel carry the same description, rendered once.
+    """
+    warnings = io.StringIO()
+    if mime == "text/x-rst":
+        from readme_renderer import rst
+
+        rendered = rst.render(description, stream=warnings)
+    else:
+        from readme_renderer import markdown
+
+        rendered = markdown.render(description, variant=variant)
+    if rendered is not None:
+        return None
+    lines = warnings.getvalue().strip().splitlines()
+    return lines[0] if lines else ""
 
 
 def _skip_hint(name: str) -> str:
@@ -344,17 +357,30 @@ def parse_skips(values: Sequence[str]) -> dict[str, str]:
     return skips
 
 
-def check_dists(paths: list[Path], skip: Mapping[str, str] | None = None) -> list[DistInfo]:
-    """Read and check every distribution, then check that they belong together.
-
-    ``skip`` maps names of SKIPPABLE checks to the maintainer's reason for skipping them.
-    """
+def check_dist(path: Path, skip: Mapping[str, str] | None = None) -> DistInfo:
+    """Read one distribution and run every check on it that needs no other file."""
     skip = skip or {}
-    infos = [read_dist(p) for p in paths]
-    for info in infos:
-        check_metadata(info, skip)
-        check_contents(info, skip)
-        if "platform-tag" not in skip:
-            check_platform_tags(info)
+    info = read_dist(path)
+    check_metadata(info, skip)
+    check_contents(info, skip)
+    if "platform-tag" not in skip:
+        check_platform_tags(info)
+    return info
+
+
+def check_dists(
+    paths: list[Path],
+    skip: Mapping[str, str] | None = None,
+    *,
+    early: Mapping[Path, Future[DistInfo]] | None = None,
+) -> list[DistInfo]:
+    """Check every distribution, then check that they belong together.
+
+    ``skip`` maps names of SKIPPABLE checks to the maintainer's reason for skipping them;
+    ``early`` holds checks already started (the sdist's, while its wheel was built). The
+    first failure in the order of ``paths`` is the one raised.
+    """
+    early = early or {}
+    infos = [early[p].result() if p in early else check_dist(p, skip) for p in paths]
     check_set(infos)
     return infos
