@@ -210,8 +210,6 @@ def build(
     system = read_build_system(project_dir) if uv else None
     with tempfile.TemporaryDirectory(prefix="release-actions-build-") as tmp_name:
         tmp = Path(tmp_name)
-        # The checks' imports cost ~50 ms; pay them while the backend works.
-        threading.Thread(target=preload_renderers, daemon=True).start()
         early: dict[Path, Future[DistInfo]] = {}
         with ThreadPoolExecutor(max_workers=1) as checker:
             if uv and system:
@@ -224,6 +222,8 @@ def build(
                     on_sdist=lambda p: early.update({p: checker.submit(check_dist, p, skip_checks)}),
                 )  # fmt: skip
             else:
+                # The checks' imports cost ~50 ms; pay them while the backend works.
+                threading.Thread(target=preload_renderers, daemon=True).start()
                 produced, frontend = _external(
                     project_dir, tmp / "dist", sdist, wheel, uv, run_env, reporter
                 )

@@ -8,18 +8,13 @@ wheel without the package in it).
 
 from __future__ import annotations
 
-import email.message
-import email.parser
 import functools
 import io
-import tarfile
-import zipfile
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from packaging.metadata import Metadata, parse_email
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -89,6 +84,12 @@ def _fail(path: Path, problem: str, fix: str) -> DistributionCheckError:
 
 def read_dist(path: Path) -> DistInfo:
     """Open a wheel or sdist and read its core metadata and file list."""
+    # Imported here, as the checks run (while the wheel builds): not at every start-up.
+    import tarfile
+    import zipfile
+
+    from packaging.metadata import parse_email
+
     kind = dist_kind(path)
     try:
         if kind == "wheel":
@@ -176,6 +177,10 @@ def preload_renderers() -> None:
 
 def check_metadata(info: DistInfo, skip: Mapping[str, str] | None = None) -> None:
     """The rules of ``twine check --strict``: valid metadata and a description PyPI renders."""
+    import email.message
+
+    from packaging.metadata import Metadata, parse_email
+
     skip = skip or {}
     try:
         Metadata.from_raw(parse_email(info.raw_metadata)[0], validate=True)

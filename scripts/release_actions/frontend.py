@@ -3,12 +3,17 @@
 The guarantees are those of ``uv build`` and ``python -m build``: each build
 runs in a new virtual environment holding only the project's declared build
 requirements, and the wheel is built from the unpacked sdist, so nothing the
-sdist leaves out can reach the wheel. Two things make it faster than either:
+sdist leaves out can reach the wheel. It is faster than either because the
+backend is imported twice, not four times, and never while anything waits:
 
-- Each build asks the backend for its extra requirements and then builds in
-  one interpreter (the others start one per hook, importing the backend twice).
-- The wheel's environment is made while the backend writes the sdist, and the
-  caller is handed the sdist (to check it) while the wheel builds.
+- Each build runs its hooks (get_requires, then build) in one interpreter,
+  which imports the backend before it is told which tree to build (the others
+  start an interpreter per hook).
+- The wheel's interpreter starts, and imports the backend, while the sdist
+  builds; the caller gets the sdist to check while the wheel builds.
+- The wheel shares the sdist's environment when the sdist's build asked for
+  nothing beyond the declared requirements: it then holds exactly what a new
+  one would. Otherwise the wheel gets a new one, made while the sdist builds.
 
 Projects that configure uv itself (``[tool.uv]``, ``uv.toml``) or whose
 ``[build-system]`` table is unusual are built by ``uv build`` instead, which
@@ -28,6 +33,7 @@ import venv
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import BuildError
 
@@ -41,18 +47,31 @@ LEGACY = ("setuptools.build_meta:__legacy__", ("setuptools>=40.8.0",))
 # Standard library only. Its stdout is the control channel (one JSON object a
 # line); everything the backend prints goes to stderr, which the caller keeps.
 HOOKS = r"""
-import importlib, json, os, sys, traceback
+import importlib, json, os, sys
 
-def main():
-    kind, backend_spec, backend_path, out_dir = json.loads(sys.argv[1])
-    control = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    sys.path[:0] = [os.path.abspath(p) for p in backend_path]
-    module, _, attribute = backend_spec.partition(":")
+def load(spec):
+    module, _, attribute = spec.partition(":")
     backend = importlib.import_module(module.strip())
     for name in filter(None, attribute.strip().split(".")):
         backend = getattr(backend, name)
+    return backend
+
+def main():
+    kind, spec, backend_path = json.loads(sys.argv[1])
+    control = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    # An installed backend is imported while the caller is still busy; one that
+    # lives in the tree (backend-path) only once the tree is known.
+    backend = None if backend_path else load(spec)
+    job = sys.stdin.readline()
+    if not job:
+        return 0
+    source, out_dir = json.loads(job)
+    os.chdir(source)
+    if backend is None:
+        sys.path[:0] = [os.path.abspath(p) for p in backend_path]
+        backend = load(spec)
     get_requires = getattr(backend, "get_requires_for_build_" + kind, None)
     requires = list(get_requires(None)) if get_requires else []
     control.write(json.dumps({"requires": requires}) + "\n")
@@ -61,7 +80,7 @@ def main():
         return 0
     hook = getattr(backend, "build_" + kind, None)
     if hook is None:
-        print(f"The backend {backend_spec} has no build_{kind} hook.", file=sys.stderr)
+        print(f"The backend {spec} has no build_{kind} hook.", file=sys.stderr)
         return 1
     name = hook(out_dir, None) if kind == "sdist" else hook(out_dir, None, None)
     control.write(json.dumps({"built": name}) + "\n")
@@ -196,58 +215,73 @@ class Environment:
             )
 
 
-def _start(environment: Environment, threads: list[threading.Thread]) -> Environment:
-    thread = threading.Thread(target=environment.create, daemon=True)
-    thread.start()
-    threads.append(thread)
-    return environment
+class Hooks:
+    """One interpreter in a build environment that builds one distribution.
 
+    It starts (and imports the backend) at once; ``requires`` tells it the tree
+    and returns what the backend asks for beyond the environment; ``build``
+    builds. ``close`` ends it if it is no longer needed.
+    """
 
-def run_backend(
-    environment: Environment, system: BuildSystem, kind: str, source: Path, out_dir: Path
-) -> Path:
-    """Ask the backend for its extra requirements, install them, build; the file it wrote."""
-    control = environment.path.parent / f"hooks-{kind}"
-    control.mkdir()
-    (control / "hooks.py").write_text(HOOKS, encoding="utf-8")
-    (control / "output.log").touch()
-    argument = json.dumps([kind, system.backend, list(system.backend_path), str(out_dir)])
-    with (control / "output.log").open("ab") as log:
-        try:
-            proc = subprocess.Popen(
-                [str(environment.python), str(control / "hooks.py"), argument],
-                cwd=source,
-                env=environment.run_env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                text=True,
+    def __init__(self, environment: Environment, system: BuildSystem, kind: str, cwd: Path) -> None:
+        self.environment, self.kind = environment, kind
+        self.control = environment.path.parent / f"hooks-{kind}-{environment.path.name}"
+        self.control.mkdir()
+        (self.control / "hooks.py").write_text(HOOKS, encoding="utf-8")
+        self.log = self.control / "output.log"
+        argument = json.dumps([kind, system.backend, list(system.backend_path)])
+        with self.log.open("wb") as log:
+            try:
+                self.proc = subprocess.Popen(
+                    [str(environment.python), str(self.control / "hooks.py"), argument],
+                    cwd=cwd,
+                    env=environment.run_env,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=log,
+                    text=True,
+                )
+            except OSError as exc:
+                raise BuildError(f"Could not start the build backend: {exc}.") from None
+
+    def _say(self, line: str) -> None:
+        assert self.proc.stdin is not None
+        with contextlib.suppress(BrokenPipeError):  # it died: its output says why
+            self.proc.stdin.write(line + "\n")
+            self.proc.stdin.flush()
+
+    def _hear(self, key: str) -> Any:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            self.close()
+            output = self.log.read_text(encoding="utf-8", errors="replace")
+            raise backend_failed(self.proc.returncode, output)
+        return json.loads(line)[key]
+
+    def requires(self, source: Path, out_dir: Path) -> list[str]:
+        self._say(json.dumps([str(source), str(out_dir)]))
+        return list(self._hear("requires"))
+
+    def build(self, out_dir: Path) -> Path:
+        self._say("build")
+        built = str(self._hear("built"))
+        self.close()
+        path = out_dir / built
+        if self.proc.returncode != 0 or not path.is_file():
+            raise BuildError(
+                f"The build backend said it wrote '{built}', but there is no such file.",
+                "Check the build backend's configuration.",
             )
-        except OSError as exc:
-            raise BuildError(f"Could not start the build backend: {exc}.") from None
-        assert proc.stdin is not None
-        assert proc.stdout is not None
-        built = ""
-        with proc:
-            message = proc.stdout.readline()
-            if message:
-                requires = json.loads(message)["requires"]
-                environment.install(requires)
-                with contextlib.suppress(BrokenPipeError):  # it died: its output says why
-                    proc.stdin.write("build\n")
-                    proc.stdin.close()
-                reply = proc.stdout.readline()
-                built = json.loads(reply)["built"] if reply else ""
-        output = (control / "output.log").read_text(encoding="utf-8", errors="replace")
-    if proc.returncode != 0 or not built:
-        raise backend_failed(proc.returncode, output)
-    path = out_dir / built
-    if not path.is_file():
-        raise BuildError(
-            f"The build backend said it wrote '{built}', but there is no such file.",
-            "Check the build backend's configuration.",
-        )
-    return path
+        return path
+
+    def close(self) -> None:
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            with contextlib.suppress(BrokenPipeError):
+                self.proc.stdin.close()
+        self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 def unpack_sdist(sdist: Path, into: Path) -> Path:
@@ -282,30 +316,52 @@ def build_isolated(
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     work.mkdir(parents=True, exist_ok=True)
-    threads: list[threading.Thread] = []
-    first = _start(Environment(work / "env-first", uv, env, project_dir, system.requires), threads)
-    second = None
-    if sdist and wheel:
-        # Most sdists declare the build system of their tree: prepare for it now.
-        second = _start(
-            Environment(work / "env-wheel", uv, env, project_dir, system.requires), threads
-        )
+    first = Environment(work / "env", uv, env, project_dir, system.requires)
+    first.create()
+    started: list[Hooks] = []
+
+    def start(environment: Environment, build_system: BuildSystem, kind: str) -> Hooks:
+        started.append(Hooks(environment.ready(), build_system, kind, project_dir))
+        return started[-1]
+
     try:
-        threads[0].join()
         if not sdist:
-            return [run_backend(first.ready(), system, "wheel", project_dir, out_dir)]
-        built = [run_backend(first.ready(), system, "sdist", project_dir, out_dir)]
-        if second is None:
+            hooks = start(first, system, "wheel")
+            first.install(hooks.requires(project_dir, out_dir))
+            return [hooks.build(out_dir)]
+        hooks = start(first, system, "sdist")
+        extra = hooks.requires(project_dir, out_dir)
+        wheel_hooks: Hooks | None = None
+        second: Environment | None = None
+        fresh: threading.Thread | None = None
+        if wheel and not extra:
+            wheel_hooks = start(first, system, "wheel")
+        elif wheel:
+            second = Environment(work / "env-wheel", uv, env, project_dir, system.requires)
+            fresh = threading.Thread(target=second.create, daemon=True)
+            fresh.start()
+        first.install(extra)
+        built = [hooks.build(out_dir)]
+        if not wheel:
             return built
         source = unpack_sdist(built[0], work / "unpacked")
         on_sdist(built[0])
-        threads[1].join()
+        if fresh is not None:
+            fresh.join()
         packed = read_build_system(source) or system
         if packed != system:
+            # The sdist declares another build system than its tree: a new environment for it.
+            if wheel_hooks is not None:
+                wheel_hooks.close()
             second = Environment(work / "env-packed", uv, env, source, packed.requires)
             second.create()
-        built.append(run_backend(second.ready(), packed, "wheel", source, out_dir))
+            wheel_hooks = start(second, packed, "wheel")
+        elif wheel_hooks is None:
+            assert second is not None
+            wheel_hooks = start(second, system, "wheel")
+        wheel_hooks.environment.install(wheel_hooks.requires(source, out_dir))
+        built.append(wheel_hooks.build(out_dir))
         return built
     finally:
-        for thread in threads:
-            thread.join()
+        for running in started:
+            running.close()

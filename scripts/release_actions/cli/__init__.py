@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 
 from .. import __version__, gha
@@ -75,6 +74,8 @@ def _main(argv: Sequence[str] | None, runner: gha.Runner) -> int:
         return handler(args, runner)
     except ReleaseError as error:
         if debug:
+            import traceback
+
             traceback.print_exc()
         report(error, runner)
         return error.exit_code
