@@ -28,6 +28,7 @@ LEAVES = {
     "release_actions.git",
     "release_actions.retry",
     "release_actions.deadline",
+    "release_actions.frontend",
 }
 # Only the command layer talks to the runner (GITHUB_OUTPUT, annotations, summaries).
 RUNNER = "release_actions.gha"
