@@ -142,10 +142,6 @@ def _compiled(project_dir: Path, pyproject: dict[str, object]) -> bool:
 
 def _changelog(project_dir: Path) -> Path | None:
     """The change log the notes command would find (the project's top, then docs/)."""
-    from .changelog import (
-        find_changelog,
-    )  # not at import: every command's start-up reads this module
-
     try:
         # Lazily: every command builds the parser, which reads this module (hash imports
         # nothing beyond the standard library).
