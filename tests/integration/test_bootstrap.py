@@ -106,6 +106,46 @@ def test_the_step_library_copes_with_set_u_and_no_github_ref(tmp_path: Path) -> 
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("require", "expected"), [("true", []), ("false", ["--missing-ok"]), (None, [])]
+)
+def test_the_notes_step_maps_require_notes(
+    tmp_path: Path, require: str | None, expected: list[str]
+) -> None:
+    """Unset (the umbrella action) keeps the old rule: a missing section fails."""
+    args = tmp_path / "args"
+    stub = tmp_path / "python"
+    stub.write_text(f'#!/bin/sh\nshift 3\nprintf "%s\\n" "$@" > "{args}"\n')  # drops -I -S entry.py
+    stub.chmod(0o755)
+    notes = tmp_path / "notes.md"
+    env = _env(RA_PYTHON=str(stub), RA_INPUT_VERSION="1.2.3", RA_INPUT_PROJECT_DIR=".",
+               RA_NOTES_FILE=str(notes))  # fmt: skip
+    if require is not None:
+        env["RA_INPUT_REQUIRE_NOTES"] = require
+    proc = subprocess.run(["bash", str(STEPS / "notes.sh")], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, check=False, timeout=30)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert args.read_text().splitlines() == [
+        "notes",
+        "--version=1.2.3",
+        f"--output={notes}",
+        *expected,
+    ]
+
+
+def test_the_notes_step_refuses_a_require_notes_that_is_not_a_boolean(tmp_path: Path) -> None:
+    env = _env(RA_PYTHON="/nonexistent", RA_INPUT_VERSION="1.2.3", RA_INPUT_PROJECT_DIR=".",
+               RA_INPUT_REQUIRE_NOTES="maybe")  # fmt: skip
+    proc = subprocess.run(["bash", str(STEPS / "notes.sh")], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, check=False, timeout=30)  # fmt: skip
+    assert proc.returncode == 1
+    assert (
+        proc.stdout
+        == "::error title=Invalid input::The require-notes input must be true or false.\n"
+    )
+    assert "maybe" not in proc.stdout + proc.stderr
+
+
 def test_no_shell_code_uses_a_variable_named_lines() -> None:
     """bash and terminals own LINES (the screen's height); our scripts use a name of their own."""
     sources = [

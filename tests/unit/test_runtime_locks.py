@@ -266,3 +266,16 @@ def test_the_uv_pin_is_its_own_hashed_file() -> None:
     assert "awk" not in bootstrap
     assert "--require-hashes" in bootstrap
     assert "requirements/uv.txt" in bootstrap
+
+
+@pytest.mark.parametrize("source", sorted(p.name for p in LOCKS.glob("*.in")))
+def test_each_lock_pins_what_its_source_names(source: str) -> None:
+    """A requirement added to a .in without running scripts/lock.sh fails here."""
+    runtime = source.removesuffix(".in")
+    required = {
+        canonicalize_name(Requirement(line).name)
+        for line in (LOCKS / source).read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert required
+    assert required - (lock_names(runtime) - ADDED.get(runtime, set())) == set()
