@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, Figure
+from _common import ROOT, Figure, load, table
 
 BOOTSTRAP = ROOT / "scripts" / "bootstrap.sh"
 ENTRY = ROOT / "scripts" / "entry.py"
@@ -125,14 +125,8 @@ def measure(groups: list[str] | None = None, warm_runs: int = 5) -> list[Figure]
 
 
 def main() -> None:
-    chosen = sys.argv[1:] or None
-    load = os.getloadavg()
-    print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores")
-    print(
-        "start of each action's runtime (cold: empty caches, the package index only; warm: second action of a job)"
-    )
-    for figure in measure(chosen):
-        print("  " + figure.line())
+    print(f"start of each action's runtime ({load()})")
+    print(table(measure(sys.argv[1:] or None)))
 
 
 if __name__ == "__main__":
