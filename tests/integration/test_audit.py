@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from http.server import SimpleHTTPRequestHandler
@@ -428,17 +427,15 @@ def test_two_hundred_versions_in_parallel(tmp_path: Path) -> None:
             for v in versions:
                 publish(index, repo, assets, v)
             repo.tag_names.discard("v1.7.3")
-            started = time.monotonic()
             report = run(index, repo, verify=True, jobs=8)
-            elapsed = time.monotonic() - started
     finally:
         assets.close()
     assert len(report.versions) == 200
     assert broken(report) == ["1.7.3 tag"]
-    # 1 Simple API page + 400 files, 20 ms each: ~8 s one at a time
+    # 1 Simple API page + 400 files, side by side but never more than --jobs at once (how
+    # much faster that is belongs to bench/audit.py, not to a timed test on a busy machine)
     assert len(index.log) == 401
     assert 2 <= index.max_in_flight <= 8
-    assert elapsed < 8, elapsed
     markdown = render_markdown(report, limit=50)
     assert "150 older version(s) not shown" in markdown
     assert "- **1.7.3** tag: no git tag '1.7.3' or 'v1.7.3'." in markdown
