@@ -58,18 +58,50 @@ def notes_for(
 
 
 @dataclass(frozen=True)
-class PageNotes:
-    """The notes a release page gets."""
+class ReleaseNotes:
+    """A version's notes, and where they came from."""
 
     markdown: str
     changelog: Path | None  # None: the change log or its section is missing
     generate: bool = False  # no notes of ours: GitHub's generated notes take their place
 
 
+def version_notes(
+    version: Version, *, changelog: Path | None, project: Path, repo: str | None, server_url: str,
+    require_released: bool, missing_ok: bool, reporter: Reporter,
+) -> ReleaseNotes:  # fmt: skip
+    """The notes command's rules around ``notes_for``.
+
+    A development version (a pull request's build) is never released as it is:
+    no section for it yet is a warning and empty notes. With ``missing_ok`` (a
+    build job checking early) any other missing notes are a warning too, and the
+    release page will fall back to GitHub's generated notes.
+    """
+    from .changelog import MissingNotesError, find_changelog
+
+    try:
+        markdown, path = notes_for(
+            version, changelog=changelog, project=project, repo=repo, server_url=server_url,
+            require_released=require_released, reporter=reporter,
+        )  # fmt: skip
+    except MissingNotesError as missing:
+        if missing.missing == "section" and is_dev(version):
+            reporter.warning(missing.message(), title="No change log section yet")
+            return ReleaseNotes("", changelog or find_changelog(project))
+        if not missing_ok:
+            raise
+        reporter.warning(
+            f"{missing.message()} The release page will use GitHub's generated notes.",
+            title="No release notes in the change log",
+        )
+        return ReleaseNotes("", None, generate=True)
+    return ReleaseNotes(markdown, path)
+
+
 def page_notes(
     version: Version, *, changelog: Path | None, project: Path, repo: str | None, server_url: str,
     require_notes: bool, reporter: Reporter, fix: str, require: str = REQUIRE_NOTES,
-) -> PageNotes:  # fmt: skip
+) -> ReleaseNotes:  # fmt: skip
     """The change log's notes for a release page, or GitHub's generated ones in their place.
 
     A missing change log or section does not stop the release (it still reaches
@@ -91,5 +123,5 @@ def page_notes(
             f"({require} to fail here).",
             title="No release notes in the change log",
         )
-        return PageNotes("", None, generate=True)
-    return PageNotes(markdown, path)
+        return ReleaseNotes("", None, generate=True)
+    return ReleaseNotes(markdown, path)

@@ -113,3 +113,24 @@ def test_stages_report_through_one_reporter_and_never_print() -> None:
                 arguments = node.args.args + node.args.kwonlyargs
                 found += [f"{where}:{node.lineno} {a.arg}" for a in arguments if a.arg in callables]
     assert found == []
+
+
+def test_the_notes_command_rules_live_in_the_stage(tmp_path: Path) -> None:
+    from release_actions.notes import version_notes
+
+    (tmp_path / "CHANGES.md").write_text("# Changes\n\n## 1.2.3 - 2026-11-20\n\n- Fixed.\n")
+    recorded = reporter.Recorded()
+    common = {"changelog": None, "project": tmp_path, "repo": None, "server_url": "https://github.com",
+              "require_released": False, "reporter": recorded}  # fmt: skip
+    dev = version_notes(version_from_tag("1.2.4.dev1"), missing_ok=False, **common)  # type: ignore[arg-type]
+    assert (dev.markdown, dev.changelog, dev.generate) == ("", tmp_path / "CHANGES.md", False)
+    assert recorded.texts("warning")[0].startswith(
+        "No change log section yet: CHANGES.md has no section for version 1.2.4.dev1"
+    )
+    with pytest.raises(MissingNotesError):
+        version_notes(version_from_tag("v9.0.0"), missing_ok=False, **common)  # type: ignore[arg-type]
+    early = version_notes(version_from_tag("v9.0.0"), missing_ok=True, **common)  # type: ignore[arg-type]
+    assert (early.markdown, early.changelog, early.generate) == ("", None, True)
+    assert recorded.texts("warning")[-1].endswith(
+        "The release page will use GitHub's generated notes."
+    )

@@ -38,34 +38,21 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
 
 
 def run(args: argparse.Namespace, runner: gha.Runner) -> int:
-    from ..changelog import DEFAULT_SERVER, MissingNotesError, find_changelog
+    from ..changelog import DEFAULT_SERVER
     from ..files import write_atomic
-    from ..notes import is_dev, notes_for
+    from ..notes import version_notes
     from ..versions import version_from_tag
 
     repo = repo_arg(args.repo, runner.env)
-    version = version_from_tag(args.notes_version)
-    try:
-        markdown, changelog = notes_for(
-            version, changelog=args.changelog, project=Path("."), repo=repo,
-            server_url=runner.env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER,
-            require_released=args.require_released, reporter=runner,
-        )  # fmt: skip
-    except MissingNotesError as missing:
-        # A development version (a pull request's build) is never released as it is:
-        # no section for it yet is worth a warning, not a failed check.
-        if args.missing_ok and not (missing.missing == "section" and is_dev(version)):
-            # Checked early (the build job): the release page will say the same and fall back.
-            runner.warning(
-                f"{missing.message()} The release page will use GitHub's generated notes.",
-                title="No release notes in the change log",
-            )
-            runner.set_outputs({"notes": ""})
-            return 0
-        if missing.missing != "section" or not is_dev(version):
-            raise
-        runner.warning(missing.message(), title="No change log section yet")
-        markdown, changelog = "", args.changelog or find_changelog(Path("."))
+    notes = version_notes(
+        version_from_tag(args.notes_version), changelog=args.changelog, project=Path("."),
+        repo=repo, server_url=runner.env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER,
+        require_released=args.require_released, missing_ok=args.missing_ok, reporter=runner,
+    )  # fmt: skip
+    if notes.changelog is None:  # missing, and --missing-ok: the warning said so
+        runner.set_outputs({"notes": ""})
+        return 0
+    markdown, changelog = notes.markdown, notes.changelog
     if args.output:
         write_atomic(args.output, markdown.encode())
     sys.stdout.write(markdown)
