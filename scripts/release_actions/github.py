@@ -352,35 +352,28 @@ def _deadline_connections() -> None:
             connection.session = transport.session
         return transport if isinstance(transport, _Transport) else None
 
-    class _Http(HTTPRequestsConnectionClass):
+    class _Shared:
+        """Mixed into PyGithub's connection classes: the client's session, under its deadline."""
+
         def __init__(self, *args: Any, **kw: Any) -> None:
             super().__init__(*args, **kw)
             self.transport = adopt(self, kw.get("retry"))
 
         def getresponse(self) -> Any:
             if self.transport is None:
-                return super().getresponse()
+                return super().getresponse()  # type: ignore[misc]
             with deadline.within(self.transport.seconds, self.transport.watch):
-                return super().getresponse()
+                return super().getresponse()  # type: ignore[misc]
 
         def close(self) -> None:
-            if self.transport is None:  # the shared session is closed with its client
-                super().close()
+            if self.transport is None:  # a shared session is closed with its client
+                super().close()  # type: ignore[misc]
 
-    class _Https(HTTPSRequestsConnectionClass):
-        def __init__(self, *args: Any, **kw: Any) -> None:
-            super().__init__(*args, **kw)
-            self.transport = adopt(self, kw.get("retry"))
+    class _Http(_Shared, HTTPRequestsConnectionClass):
+        pass
 
-        def getresponse(self) -> Any:
-            if self.transport is None:
-                return super().getresponse()
-            with deadline.within(self.transport.seconds, self.transport.watch):
-                return super().getresponse()
-
-        def close(self) -> None:
-            if self.transport is None:
-                super().close()
+    class _Https(_Shared, HTTPSRequestsConnectionClass):
+        pass
 
     Requester.injectConnectionClasses(_Http, _Https)
     setattr(Requester, "_ra_deadlines", True)  # noqa: B010 - installed once per process
