@@ -92,7 +92,7 @@ def test_tag_parsing_is_linear(prefix: str, unit: str, suffix: str) -> None:
 def test_provenance_and_index_answers_parse_in_linear_time(
     prefix: str, unit: str, suffix: str
 ) -> None:
-    from release_actions.publish import _json_sha256
+    from release_actions.publish.upload import _json_sha256
     from release_actions.verify import read_documents
 
     text = _padded(prefix, unit, suffix)
@@ -105,7 +105,7 @@ def test_provenance_and_index_answers_parse_in_linear_time(
 def test_index_error_pages_are_read_in_linear_time(prefix: str, unit: str, suffix: str) -> None:
     import requests
 
-    from release_actions.publish import _message
+    from release_actions.publish.upload import _message
 
     response = requests.Response()
     response.status_code, response.reason = 400, "Bad Request"
