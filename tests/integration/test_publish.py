@@ -277,6 +277,8 @@ def test_attestations_of_a_non_public_repository_need_an_explicit_opt_in(
     assert runner.audiences == ["pypi"]
     assert all(f.attestations is None for f in fake.files.values())
     assert "this repository is not public" in result.out
+    # Under its own title: it used to be shown as "Already published".
+    assert "::notice title=No PEP 740 attestations::Not sending PEP 740 attestations" in result.out
     fake.files.clear()
     result = run_cli(["publish", "--attestations", "--repository-url", fake.upload_url], capsys,
                      tmp_path, env=env)  # fmt: skip

@@ -326,6 +326,11 @@ def test_github_option_makes_the_draft_release(checkout: Path, capsys, tmp_path)
             "SHA256SUMS", "flit_demo-1.2.3-py3-none-any.whl", "flit_demo-1.2.3.tar.gz", "multiple.intoto.jsonl"
         ]  # fmt: skip
         assert "Fix the greeting for empty names" in release.body
+    # The release page stage's own warnings reach the rehearsal's table (they were dropped).
+    assert "release page: No milestone titled 1.2.3 (or v1.2.3) in octo/demo" in result.err
+    assert any(
+        line.startswith("release page") and "warning" in line for line in result.out.splitlines()
+    )
     assert TOKEN not in result.text
 
 
