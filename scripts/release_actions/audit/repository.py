@@ -11,14 +11,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
+
+import requests
+from github import Github, GithubException
+from github.Repository import Repository
 
 from .. import git
 from ..errors import AuditError, InputError, ReleaseError
-from ..github import DEFAULT_API_URL, ClientSettings, wrap
+from ..github import DEFAULT_API_URL, ClientSettings, new_client, wrap
 from ..retry import Policy
 from ..versions import names_of
 from .model import CHECKS, Asset, Milestone, Release, RepoState
+
+T = TypeVar("T")
 
 # Reading many pages: PyGithub's own pause between requests, our capped retries.
 GITHUB_SETTINGS = ClientSettings(
@@ -55,28 +61,38 @@ class GitHubReader:
         self.api_url = api_url.rstrip("/")
         self.token = token
         self.settings = settings or GITHUB_SETTINGS
-        self._repo: Any = None
+        self._client: Github | None = None
+        self._repo: Repository | None = None
         self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the client's connections (it is made again if read from later)."""
+        with self._lock:
+            client, self._client, self._repo = self._client, None, None
+        if client is not None:
+            client.close()
+
+    def __enter__(self) -> GitHubReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _wrap(self, exc: Exception, doing: str) -> ReleaseError:
         return wrap(exc, doing, self.repo_name, fix_403=FIX_REPO_REFUSED, refused=AuditError,
                     unreachable_fix=FIX_GITHUB)  # fmt: skip
 
-    def _repository(self) -> Any:
-        from ..github import new_client
-
+    def _repository(self) -> Repository:
         with self._lock:
             if self._repo is None:
-                client = new_client(
-                    self.api_url, self.token, self.settings, user_agent="release-actions-audit"
-                )
-                self._repo = client.get_repo(self.repo_name)
+                if self._client is None:
+                    self._client = new_client(
+                        self.api_url, self.token, self.settings, user_agent="release-actions-audit"
+                    )
+                self._repo = self._client.get_repo(self.repo_name)
             return self._repo
 
-    def _call(self, doing: str, read: Callable[[Any], Any]) -> Any:
-        import requests
-        from github import GithubException
-
+    def _call(self, doing: str, read: Callable[[Repository], T]) -> T:
         try:
             return read(self._repository())
         except (GithubException, requests.RequestException, OSError) as exc:
@@ -86,7 +102,7 @@ class GitHubReader:
         return frozenset(self._call("listing the tags", lambda r: [t.name for t in r.get_tags()]))
 
     def releases(self) -> tuple[Release, ...]:
-        def read(repo: Any) -> list[Release]:
+        def read(repo: Repository) -> list[Release]:
             return [
                 Release(
                     tag=r.tag_name,
@@ -110,7 +126,7 @@ class GitHubReader:
         return tuple(self._call("listing the releases", read))
 
     def milestones(self) -> tuple[Milestone, ...]:
-        def read(repo: Any) -> list[Milestone]:
+        def read(repo: Repository) -> list[Milestone]:
             return [
                 Milestone(m.title, m.state == "closed", m.html_url or "")
                 for m in repo.get_milestones(state="all")

@@ -168,7 +168,8 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
         since=since,
         workflow=args.workflow,
     )
-    result = audit(options, IndexClient(args.index_url, web), github, reporter=runner)
+    with github, web:
+        result = audit(options, IndexClient(args.index_url, web), github, reporter=runner)
     document = json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
     if args.output:
         write_atomic(args.output, document.encode("utf-8"))
