@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import ROOT, compare, ratio, run, tool
+from _common import ROOT, Figure, compare, load, run, table, tool
 
 sys.path.insert(0, str(ROOT / "tests"))
 from support.act import git
@@ -37,9 +37,8 @@ def curl_loop(curl: str, index: str, versions: list[str]) -> None:
         assert json.loads(doc)["urls"]
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    latency = (int(sys.argv[2]) if len(sys.argv) > 2 else 20) / 1000
+def measure(count: int = 200, latency_ms: int = 20) -> list[Figure]:
+    latency = latency_ms / 1000
     curl = shutil.which("curl")
     if not curl:
         raise SystemExit("curl is needed for the comparison")
@@ -69,7 +68,7 @@ def main() -> None:
             ours, "audit", "--project=bench-pkg", "--repo=bench/pkg", f"--index-url={index.url}",
             "--tags-from=git", "--skip=release", "--skip=milestone", "--skip=assets",
         ]  # fmt: skip
-        print(f"{count} versions, {latency * 1000:.0f} ms per request")
+        print(f"audit: {count} versions, {latency * 1000:.0f} ms per request, {load()}")
         medians = compare(
             {
                 "curl loop": lambda: curl_loop(curl, index.url, versions),
@@ -78,12 +77,15 @@ def main() -> None:
             },
             repeat=3,
         )
-        ratio(
-            "audit / curl loop",
-            medians["release-actions audit (8 jobs)"],
-            medians["curl loop"],
-            0.5,
-        )
+    return [
+        Figure(f"audit {count} versions", medians["release-actions audit (8 jobs)"], 0.5,
+               theirs=medians["curl loop"], peer="curl loop")
+    ]  # fmt: skip
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    print(table(measure(count, int(sys.argv[2]) if len(sys.argv) > 2 else 20)))
 
 
 if __name__ == "__main__":

@@ -6,14 +6,13 @@ upload; twine upload does neither. Usage: python bench/publish.py [N]  (default 
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from _common import ROOT, compare, ratio, run, tool
+from _common import ROOT, TOOL_ENV, Figure, compare, load, run, table, tool
 
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -22,8 +21,7 @@ from release_actions.build import build
 from support.pypiserver import pypiserver
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10
+def measure(count: int = 10) -> list[Figure]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         project = root / "project"
@@ -48,12 +46,12 @@ def main() -> None:
                     p.unlink()
 
             env = {
-                **os.environ,
+                **TOOL_ENV,
                 "TWINE_USERNAME": server.username,
                 "TWINE_PASSWORD": server.password,
             }
             twine, ours = tool("twine"), tool("release-actions")
-            print(f"upload {count} releases (sdist + wheel each) to a local pypiserver")
+            print(f"upload {count} releases (sdist + wheel each) to a local pypiserver, {load()}")
             medians = compare(
                 {
                     "twine upload": lambda: [
@@ -78,12 +76,14 @@ def main() -> None:
                 repeat=5,
                 setup=clear,
             )
-        ratio(
-            "release-actions / twine",
-            medians["release-actions publish"],
-            medians["twine upload"],
-            1.0,
-        )
+    return [
+        Figure(f"publish {count} releases", medians["release-actions publish"], 1.0,
+               theirs=medians["twine upload"], peer="twine upload")
+    ]  # fmt: skip
+
+
+def main() -> None:
+    print(table(measure(int(sys.argv[1]) if len(sys.argv) > 1 else 10)))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import hashlib
 import tempfile
 from pathlib import Path
 
-from _common import ROOT, compare, ratio, run, tool
+from _common import ROOT, Figure, compare, load, run, table, tool
 
 BUNDLE = (
     ROOT
@@ -24,9 +24,9 @@ REPO = "trailofbits/pypi-attestation-models"
 IDENTITY = f"https://github.com/{REPO}/.github/workflows/release.yml@refs/tags/v0.0.4a2"
 
 
-def one_bundle() -> None:
+def one_bundle() -> list[Figure]:
     ours, sigstore = tool("release-actions"), tool("sigstore")
-    print("verify one Sigstore bundle offline (GitHub Actions identity, exact ref)")
+    print(f"verify one Sigstore bundle offline (GitHub Actions identity, exact ref), {load()}")
     medians = compare(
         {
             "sigstore verify github": lambda: run(
@@ -64,15 +64,13 @@ def one_bundle() -> None:
         },
         repeat=7,
     )
-    ratio(
-        "release-actions / sigstore",
-        medians["release-actions verify"],
-        medians["sigstore verify github"],
-        1.0,
-    )
+    return [
+        Figure("verify one Sigstore bundle", medians["release-actions verify"], 1.0,
+               theirs=medians["sigstore verify github"], peer="sigstore verify github --offline")
+    ]  # fmt: skip
 
 
-def thousand_subjects() -> None:
+def thousand_subjects() -> list[Figure]:
     ours = tool("release-actions")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -85,8 +83,8 @@ def thousand_subjects() -> None:
         run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(work / "k.pem")])
         run(["openssl", "pkey", "-in", str(work / "k.pem"), "-pubout", "-out", str(work / "k.pub")])
         prov = work / "multiple.intoto.jsonl"
-        print("attest and verify 1000 subjects (key signer)")
-        compare(
+        print(f"attest and verify 1000 subjects (key signer), {load()}")
+        medians = compare(
             {
                 "attest": lambda: run(
                     [
@@ -119,9 +117,15 @@ def thousand_subjects() -> None:
             },
             repeat=5,
         )
-        print("  goal: < 1 s each")
+    return [
+        Figure("attest 1000 subjects (key)", medians["attest"], 1.0),
+        Figure("verify 1000 key-signed digests", medians["verify"], 1.0),
+    ]
+
+
+def measure() -> list[Figure]:
+    return one_bundle() + thousand_subjects()
 
 
 if __name__ == "__main__":
-    one_bundle()
-    thousand_subjects()
+    print(table(measure()))

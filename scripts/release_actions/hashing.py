@@ -1,9 +1,10 @@
 """Subjects: the files of a release and their sha256 digests.
 
 Reads and writes the ``sha256sum`` format (``<64 hex>  <name>``) and its
-base64 encoding (slsa-github-generator's ``base64-subjects``). Hashing runs
-in large chunks on a thread per file: hashlib releases the GIL, so OpenSSL's
-SHA-256 keeps every core busy.
+base64 encoding (slsa-github-generator's ``base64-subjects``). Each file is
+hashed through a memory map on a thread of its own, largest first: hashlib
+releases the GIL, so OpenSSL's SHA-256 (SHA-NI where the CPU has it) keeps
+every core busy.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import binascii
 import contextlib
 import glob
 import hashlib
+import mmap
 import os
 import re
 import stat
@@ -51,6 +53,8 @@ def is_sidecar(name: str) -> bool:
 
 def sha256_file(path: Path, copy_to: Path | None = None) -> str:
     """The file's sha256; with ``copy_to``, the very bytes hashed are also written there."""
+    if copy_to is None:
+        return _sha256_mapped(path)
     digest = hashlib.sha256()
     buffer = bytearray(CHUNK)
     view = memoryview(buffer)
@@ -62,6 +66,18 @@ def sha256_file(path: Path, copy_to: Path | None = None) -> str:
             if out is not None:
                 out.write(view[:n])
     return digest.hexdigest()
+
+
+def _sha256_mapped(path: Path) -> str:
+    """The file's sha256 read through a memory map: OpenSSL hashes the page cache in
+    place, without copying it into a buffer first (a third of the system time)."""
+    with path.open("rb", buffering=0) as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            return hashlib.sha256().hexdigest()
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            if hasattr(mapped, "madvise") and hasattr(mmap, "MADV_SEQUENTIAL"):
+                mapped.madvise(mmap.MADV_SEQUENTIAL)
+            return hashlib.sha256(mapped).hexdigest()
 
 
 def _check_name(name: str, where: str) -> None:
@@ -185,8 +201,12 @@ def hash_files(paths: Iterable[Path], *, copy_to: Path | None = None) -> list[Su
             folder.mkdir(mode=0o700)
             copies[i] = folder / path.name
     workers = min(len(unique), os.cpu_count() or 1) or 1
+    # The largest files start first, so no core is left with a big one at the end.
+    order = sorted(range(len(unique)), key=lambda i: -unique[i].stat().st_size)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        digests = list(pool.map(sha256_file, unique, copies))
+        done = dict(zip(order, pool.map(sha256_file, [unique[i] for i in order],
+                                         [copies[i] for i in order]), strict=True))  # fmt: skip
+    digests = [done[i] for i in range(len(unique))]
     by_name: dict[str, Subject] = {}
     for path, copy, digest in zip(unique, copies, digests, strict=True):
         path = copy or path

@@ -31,13 +31,17 @@ def _files(tmp_path: Path, **contents: bytes) -> Path:
     return d
 
 
-def test_sha256_matches_hashlib_across_chunk_boundaries(tmp_path: Path) -> None:
+@pytest.mark.parametrize("size", [0, 1, (1 << 20) * 2 + 17])
+def test_sha256_matches_hashlib_mapped_and_copied(tmp_path: Path, size: int) -> None:
     import hashlib
 
-    data = os.urandom((1 << 20) * 2 + 17)
+    data = os.urandom(size)
     f = tmp_path / "x.bin"
     f.write_bytes(data)
-    assert sha256_file(f) == hashlib.sha256(data).hexdigest()
+    assert sha256_file(f) == hashlib.sha256(data).hexdigest()  # through a memory map
+    copy = tmp_path / "copy.bin"
+    assert sha256_file(f, copy_to=copy) == hashlib.sha256(data).hexdigest()  # in chunks
+    assert copy.read_bytes() == data
 
 
 @pytest.mark.skipif(shutil.which("sha256sum") is None, reason="coreutils sha256sum not installed")
