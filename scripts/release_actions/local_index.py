@@ -36,12 +36,15 @@ def publish_to_folder(files: list[Path], root: Path) -> FolderPublishResult:
     simple = root.absolute()
     plan: list[tuple[Path, Path]] = []
     result = FolderPublishResult(simple.as_uri() + "/")
+    # What each file's link needs, read once: the project pages list these without reading again.
+    links: dict[str, tuple[object, str]] = {}
     for path in files:
         info = read_dist(path)
+        links[path.name] = (info.metadata.get("requires_python"), sha256_file(path))
         project_dir = simple / canonicalize_name(info.name)
         target = project_dir / path.name
         if target.exists():
-            if sha256_file(target) == sha256_file(path):
+            if sha256_file(target) == links[path.name][1]:
                 result.skipped.append(path.name)
                 continue
             raise PublishError(
@@ -56,19 +59,22 @@ def publish_to_folder(files: list[Path], root: Path) -> FolderPublishResult:
         tmp.replace(target)
         result.uploaded.append(path.name)
     for project_dir in {t.parent for _, t in plan}:
-        _write_project_page(project_dir)
+        _write_project_page(project_dir, links)
     _write_root_page(simple)
     return result
 
 
-def _write_project_page(project_dir: Path) -> None:
+def _write_project_page(project_dir: Path, known: dict[str, tuple[object, str]]) -> None:
     links = []
     for f in sorted(project_dir.iterdir()):
         if f.name.startswith(".") or f.name == "index.html" or not f.is_file():
             continue
-        requires = read_dist(f).metadata.get("requires_python")
+        requires, digest = known.get(f.name) or (
+            read_dist(f).metadata.get("requires_python"),
+            sha256_file(f),
+        )
         attr = f' data-requires-python="{html.escape(str(requires))}"' if requires else ""
-        href = f"{html.escape(f.name)}#sha256={sha256_file(f)}"
+        href = f"{html.escape(f.name)}#sha256={digest}"
         links.append(f'    <a href="{href}"{attr}>{html.escape(f.name)}</a><br>')
     name = html.escape(project_dir.name)
     _page(project_dir / "index.html", f"Links for {name}", links)

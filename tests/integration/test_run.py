@@ -248,6 +248,24 @@ def test_require_notes_stops_before_anything_is_published(checkout: Path, capsys
     assert "| publish | not run |" in (out / "README.md").read_text()
 
 
+def test_a_failing_build_is_reported_before_notes_found_missing_meanwhile(
+    checkout: Path, capsys, tmp_path
+) -> None:
+    # The notes are read while the build runs; the stages still fail in their order.
+    (checkout / "CHANGES.md").unlink()
+    (checkout / "pyproject.toml").write_text(
+        (checkout / "pyproject.toml").read_text().replace('version = "1.2.3"', 'version = "1.2.4"')
+    )
+    _commit(checkout, "no change log, another version")
+    result = _run(["--require-notes"], capsys, tmp_path)
+    assert result.code == 1
+    assert "The rehearsal stopped at 'build': The tag says version 1.2.3" in result.err
+    assert "change log" not in result.err.lower()
+    readme = (checkout / ".release-rehearsal" / "1.2.3" / "README.md").read_text()
+    assert "| build | failed |" in readme
+    assert "| notes | not run |" in readme
+
+
 def test_changelog_option_and_a_change_log_under_docs(checkout: Path, capsys, tmp_path) -> None:
     (checkout / "docs").mkdir()
     (checkout / "CHANGES.md").rename(checkout / "docs" / "changelog.md")

@@ -53,14 +53,15 @@ def rehearse(options: Options, *, env: Mapping[str, str], reporter: Reporter) ->
         )
     prepare_out_dir(out_dir)
     run = Rehearsal(tag, version, out_dir)
+    ahead = stages.Ahead(run, project, env, options)  # what needs no distribution, meanwhile
     plan: list[tuple[str, Callable[[_Stage], str]]] = [
         ("build", lambda r: stages.build_dists(run, project, options, r)),
         ("hash", lambda r: stages.hash_dists(run)),
-        ("attest", lambda r: stages.attest(run, project, options.signer, r)),
+        ("attest", lambda r: stages.attest(run, ahead, options.signer, r)),
         ("verify", lambda r: stages.verify_provenance(run, options.signer)),
         # Publishing cannot be undone, so it comes last: notes and the (draft)
         # release page fail cheaply first, as in the release templates.
-        ("notes", lambda r: stages.notes(run, project, env, options, r)),
+        ("notes", lambda r: stages.notes(run, ahead, r)),
         ("release page", lambda r: stages.release_page(run, options.github, env, r)),
         ("publish", lambda r: stages.publish_dists(run, options.repository_url, env, r)),
     ]

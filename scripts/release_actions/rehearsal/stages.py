@@ -7,8 +7,10 @@ the reporter it is given and lands in the same row.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from ..errors import UsageError
 from ..release_page import Request
@@ -19,6 +21,98 @@ from .model import Options, Rehearsal
 FIX_CHANGELOG = (
     "Pass --changelog PATH, or add a CHANGES.rst or CHANGES.md with a section per version."
 )
+
+
+class Ahead:
+    """Work of later stages that needs no distribution, done while the build runs.
+
+    The build mostly waits for the backend's interpreters; meanwhile a thread
+    loads the later stages' modules, reads the provenance's git context, makes
+    the signing key and extracts the notes. Each stage takes its part at its
+    turn, with its failure or its warnings, so the table and the order of the
+    errors stay those of stages run one after another.
+    """
+
+    def __init__(self, run: Rehearsal, project: Path, env: Mapping[str, str], options: Options):
+        self._done: dict[str, threading.Event] = {
+            "attest": threading.Event(),
+            "notes": threading.Event(),
+        }
+        self._results: dict[str, tuple[bool, Any]] = {}
+        threading.Thread(target=self._work, args=(run, project, env, options), daemon=True).start()
+
+    def _work(
+        self, run: Rehearsal, project: Path, env: Mapping[str, str], options: Options
+    ) -> None:
+        ok = self._do("attest", lambda: _context(project, run.tag, options.signer))
+        if ok:
+            ctx = self._results["attest"][1][0]
+            self._do("notes", lambda: _page_notes(run, project, env, options, ctx.repository))
+        self._done["notes"].set()
+
+    def _do(self, name: str, work: Callable[[], Any]) -> bool:
+        try:
+            self._results[name] = (True, work())
+        except BaseException as error:  # raised again in the stage that needs it
+            self._results[name] = (False, error)
+        self._done[name].set()
+        return self._results[name][0]
+
+    def take(self, name: str) -> Any:
+        """The part of stage ``name``: its result, or its error raised here."""
+        self._done[name].wait()
+        ok, value = self._results[name]
+        if not ok:
+            raise value
+        return value
+
+
+def _context(project: Path, tag: str, signer: str) -> tuple[Any, Any]:
+    from .. import files, local_index, verify  # noqa: F401 (loaded for the stages after it)
+    from ..provenance import context_from_git
+    from ..signing import generate_key
+
+    return context_from_git(project, tag), (generate_key() if signer != "none" else None)
+
+
+class _Kept:
+    """A reporter that keeps every call, to make them again on the stage's own reporter."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[str, ...]]] = []
+
+    def info(self, message: str) -> None:
+        self.calls.append(("info", (message,)))
+
+    def notice(self, message: str, title: str = "") -> None:
+        self.calls.append(("notice", (message, title)))
+
+    def warning(self, message: str, title: str = "") -> None:
+        self.calls.append(("warning", (message, title)))
+
+    def mask(self, secret: str) -> None:
+        self.calls.append(("mask", (secret,)))
+
+    def replay(self, reporter: Reporter) -> None:
+        for method, args in self.calls:
+            getattr(reporter, method)(*args)
+
+
+def _page_notes(
+    run: Rehearsal, project: Path, env: Mapping[str, str], options: Options, repo: str
+) -> tuple[Any, _Kept]:
+    """The notes, with what they reported kept for the notes stage to pass on."""
+    from ..changelog import DEFAULT_SERVER
+    from ..notes import page_notes
+
+    kept = _Kept()
+    notes = page_notes(
+        run.version, changelog=options.changelog, project=project, repo=repo or None,
+        server_url=env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER,
+        require_notes=options.require_notes, reporter=kept, fix=FIX_CHANGELOG,
+        require="pass --require-notes",
+    )  # fmt: skip
+    return notes, kept
 
 
 def build_dists(run: Rehearsal, project: Path, options: Options, reporter: Reporter) -> str:
@@ -45,12 +139,12 @@ def hash_dists(run: Rehearsal) -> str:
     return "SHA256SUMS"
 
 
-def attest(run: Rehearsal, project: Path, signer: str, reporter: Reporter) -> str:
+def attest(run: Rehearsal, ahead: Ahead, signer: str, reporter: Reporter) -> str:
     from ..files import write_atomic
-    from ..provenance import context_from_git, make_statement, statement_bytes
-    from ..signing import Signed, generate_key, public_pem, sign_with_key, unsigned_envelope
+    from ..provenance import make_statement, statement_bytes
+    from ..signing import Signed, public_pem, sign_with_key, unsigned_envelope
 
-    ctx = context_from_git(project, run.tag)
+    ctx, key = ahead.take("attest")
     run.sha = ctx.sha
     payload = statement_bytes(make_statement(run.files, ctx))
     folder = run.out_dir / "provenance"
@@ -60,7 +154,6 @@ def attest(run: Rehearsal, project: Path, signer: str, reporter: Reporter) -> st
         reporter.warning("unsigned provenance (--signer none): verify only checks its subjects")
     else:
         # A key for this run only: its private half never touches the disk.
-        key = generate_key()
         signed = sign_with_key(payload, key)
         pem = public_pem(key)
         write_atomic(folder / "rehearsal-key.pub.pem", pem)
@@ -93,19 +186,11 @@ def verify_provenance(run: Rehearsal, signer: str) -> str:
     return f"{passed} check(s) passed, {len(artifacts)} artifact(s) match"
 
 
-def notes(
-    run: Rehearsal, project: Path, env: Mapping[str, str], options: Options, reporter: Reporter
-) -> str:
-    from ..changelog import DEFAULT_SERVER
+def notes(run: Rehearsal, ahead: Ahead, reporter: Reporter) -> str:
     from ..files import write_atomic
-    from ..notes import page_notes
 
-    notes = page_notes(
-        run.version, changelog=options.changelog, project=project, repo=run.repo or None,
-        server_url=env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER,
-        require_notes=options.require_notes, reporter=reporter, fix=FIX_CHANGELOG,
-        require="pass --require-notes",
-    )  # fmt: skip
+    notes, said = ahead.take("notes")
+    said.replay(reporter)
     # As on GitHub: without notes the release goes ahead with GitHub's generated ones.
     run.notes, run.generate_notes = notes.markdown, notes.generate
     write_atomic(run.out_dir / "notes.md", notes.markdown.encode())
