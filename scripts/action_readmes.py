@@ -15,30 +15,37 @@ from pathlib import Path
 
 import yaml
 
+from release_actions.markdown import code, table  # scripts/ is this file's sys.path[0]
+
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- action-table:start -->", "<!-- action-table:end -->"
 
 
-def _cell(value: object) -> str:
-    text = " ".join(str(value).split())
-    return text.replace("|", "\\|")
+def _text(value: object) -> str:
+    """A YAML description on one line (folded or literal blocks span several)."""
+    return " ".join(str(value).split())
 
 
 def render(action_yml: Path) -> str:
     doc = yaml.safe_load(action_yml.read_text(encoding="utf-8"))
-    lines = ["### Inputs", "", "| name | description | default |", "| --- | --- | --- |"]
-    for name, spec in (doc.get("inputs") or {}).items():
-        default = spec.get("default", "")
-        shown = (
-            f"`{_cell(default)}`"
-            if default not in ("", None)
-            else ("*required*" if spec.get("required") else "")
-        )
-        lines.append(f"| `{name}` | {_cell(spec.get('description', ''))} | {shown} |")
-    lines += ["", "### Outputs", "", "| name | description |", "| --- | --- |"]
-    for name, spec in (doc.get("outputs") or {}).items():
-        lines.append(f"| `{name}` | {_cell(spec.get('description', ''))} |")
-    return "\n".join(lines)
+    inputs = [
+        [
+            code(name),
+            _text(spec.get("description", "")),
+            code(_text(default))
+            if (default := spec.get("default", "")) not in ("", None)
+            else ("*required*" if spec.get("required") else ""),
+        ]
+        for name, spec in (doc.get("inputs") or {}).items()
+    ]
+    outputs = [
+        [code(name), _text(spec.get("description", ""))]
+        for name, spec in (doc.get("outputs") or {}).items()
+    ]
+    return "\n".join([
+        "### Inputs", "", table(["name", "description", "default"], inputs), "",
+        "### Outputs", "", table(["name", "description"], outputs),
+    ])  # fmt: skip
 
 
 def pairs() -> list[tuple[Path, Path]]:
