@@ -19,20 +19,22 @@ Settings come from ``RA_GITHUB_*`` (see ``ClientSettings.from_env``).
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
-from github import Auth, Github, GithubException
-from github.GithubException import RateLimitExceededExceedsMaxWait, RateLimitExceededException
-from github.GithubRetry import GithubRetry
-from github.GitRelease import GitRelease
-from github.Milestone import Milestone
-from github.Repository import Repository
-from packaging.version import Version
+
+if TYPE_CHECKING:  # PyGithub loads with the first client: reading no GitHub costs no import
+    from github import Github, GithubException
+    from github.GithubRetry import GithubRetry
+    from github.GitRelease import GitRelease
+    from github.Milestone import Milestone
+    from github.Repository import Repository
+    from packaging.version import Version
 
 from . import deadline
 from .errors import CredentialError, NetworkError, ReleaseError, ReleasePageError
@@ -134,20 +136,33 @@ def is_code(exc: GithubException, code: str) -> bool:
     )
 
 
+def _refusal(exc: BaseException) -> GithubException | None:
+    """``exc`` when it is PyGithub's error for an answer (PyGithub is not loaded for others)."""
+    if not type(exc).__module__.startswith("github."):
+        return None
+    from github import GithubException
+
+    return exc if isinstance(exc, GithubException) else None
+
+
 def describe(exc: BaseException) -> str:
     """A failure, short, for a retry log line."""
-    if isinstance(exc, GithubException):
-        return message(exc)
+    refusal = _refusal(exc)
+    if refusal is not None:
+        return message(refusal)
     return type(exc).__name__
 
 
 def rate_limit_wait(exc: BaseException) -> float | None:
     """Seconds GitHub asks us to wait when ``exc`` is a rate-limit answer (403/429), else None."""
-    if not isinstance(exc, GithubException) or exc.status not in (403, 429):
+    refusal = _refusal(exc)
+    if refusal is None or refusal.status not in (403, 429):
         return None
+    from github.GithubException import RateLimitExceededExceedsMaxWait, RateLimitExceededException
+
     if isinstance(exc, RateLimitExceededExceedsMaxWait) and exc.wait is not None:
         return float(exc.wait)
-    wait = retry_after(exc.headers or {}, time.time())
+    wait = retry_after(refusal.headers or {}, time.time())
     if wait is not None:
         return wait
     return SECONDARY_LIMIT_WAIT if isinstance(exc, RateLimitExceededException) else None
@@ -158,8 +173,9 @@ def transient(exc: BaseException, policy: Policy) -> bool:
     wait = rate_limit_wait(exc)
     if wait is not None:
         return wait <= policy.max_wait
-    if isinstance(exc, GithubException):
-        return exc.status >= 500 or exc.status == 429
+    refusal = _refusal(exc)
+    if refusal is not None:
+        return refusal.status >= 500 or refusal.status == 429
     return isinstance(exc, (requests.ConnectionError, requests.Timeout, ConnectionError))
 
 
@@ -183,27 +199,29 @@ def wrap(
             f"GitHub is rate-limiting this token while {doing}, for another {wait:.0f} s.",
             "Re-run the job after that time; it picks up where this one stopped.",
         )
-    if isinstance(exc, GithubException):
-        if exc.status == 401:
+    refusal = _refusal(exc)
+    if refusal is not None:
+        if refusal.status == 401:
             return CredentialError(
-                f"GitHub refused the token while {doing} ({message(exc)}).", FIX_CREDENTIALS
+                f"GitHub refused the token while {doing} ({message(refusal)}).", FIX_CREDENTIALS
             )
-        if exc.status == 403:
+        if refusal.status == 403:
             return CredentialError(
-                f"The token lacks the permission for {doing} in {repo} ({message(exc)}).", fix_403
+                f"The token lacks the permission for {doing} in {repo} ({message(refusal)}).",
+                fix_403,
             )
-        if exc.status == 404:
+        if refusal.status == 404:
             return refused(
                 f"Repository {repo} was not found while {doing} (404), or the token cannot see it.",
                 f"Check that {repo} is the repository meant and that the token belongs to it.",
             )
-        if exc.status >= 500 or exc.status == 429:
+        if refusal.status >= 500 or refusal.status == 429:
             return NetworkError(
-                f"GitHub kept failing while {doing} ({message(exc)}).",
+                f"GitHub kept failing while {doing} ({message(refusal)}).",
                 "GitHub may be having trouble; re-run the job: it picks up where this one stopped.",
             )
         return refused(
-            f"GitHub refused {doing} ({message(exc)}).", "See the message from GitHub above."
+            f"GitHub refused {doing} ({message(refusal)}).", "See the message from GitHub above."
         )
     return NetworkError(
         f"Could not reach GitHub while {doing}: {type(exc).__name__}.", unreachable_fix
@@ -213,20 +231,34 @@ def wrap(
 # -- clients ------------------------------------------------------------------------------------
 
 
-class CappedRetry(GithubRetry):
-    """GithubRetry caps the waits it computes (``max_rate_limit_wait``), but sleeps whatever
-    a ``Retry-After`` says: a job must not hang for an hour, so that is capped too."""
+@functools.cache
+def _capped_retry() -> type[GithubRetry]:
+    from github.GithubException import RateLimitExceededExceedsMaxWait
+    from github.GithubRetry import GithubRetry
 
-    transport: _Transport | None = None  # the client's connections (``new_client``)
+    class CappedRetry(GithubRetry):
+        """GithubRetry caps the waits it computes (``max_rate_limit_wait``), but sleeps
+        whatever a ``Retry-After`` says: a job must not hang for an hour, so that is capped too."""
 
-    def get_retry_after(self, response: Any) -> float | None:
-        wait = super().get_retry_after(response)
-        cap = self.max_rate_limit_wait
-        if wait is not None and cap is not None and wait > cap:
-            raise RateLimitExceededExceedsMaxWait(
-                response.status, {"message": "rate limited"}, dict(response.headers), wait=wait
-            )
-        return wait
+        transport: _Transport | None = None  # the client's connections (``new_client``)
+
+        def get_retry_after(self, response: Any) -> float | None:
+            wait = super().get_retry_after(response)
+            cap = self.max_rate_limit_wait
+            if wait is not None and cap is not None and wait > cap:
+                raise RateLimitExceededExceedsMaxWait(
+                    response.status, {"message": "rate limited"}, dict(response.headers), wait=wait
+                )
+            return wait
+
+    return CappedRetry
+
+
+def __getattr__(name: str) -> Any:
+    # ``CappedRetry`` is made with PyGithub's base class when first asked for.
+    if name == "CappedRetry":
+        return _capped_retry()
+    raise AttributeError(name)
 
 
 def new_client(
@@ -239,7 +271,9 @@ def new_client(
     """A PyGithub client with our retries, pauses, timeout and deadline."""
     _deadline_connections()
     policy = settings.policy
-    retry = CappedRetry(
+    from github import Auth
+
+    retry = _capped_retry()(
         max_rate_limit_wait=policy.max_wait,
         total=policy.attempts - 1,
         backoff_factor=policy.backoff / 2,
@@ -250,9 +284,10 @@ def new_client(
         allowed_methods=frozenset({"GET", "HEAD", "PATCH", "PUT", "DELETE"}),
         raise_on_status=False,
     )
-    retry.transport = _Transport(retry, settings.deadline)
-    return _Github(
-        retry.transport,
+    transport = _Transport(retry, settings.deadline)
+    retry.transport = transport  # type: ignore[attr-defined]
+    return _closing_github()(
+        transport,
         base_url=api_url.rstrip("/"),
         auth=Auth.Token(token) if token else None,
         retry=retry,
@@ -303,7 +338,7 @@ class _Transport:
     """What every request of one client shares: one requests session (so connections are
     kept alive between requests), the deadline, and the watch over its sockets."""
 
-    def __init__(self, retry: CappedRetry, seconds: float) -> None:
+    def __init__(self, retry: GithubRetry, seconds: float) -> None:
         from .webclient import no_netrc
 
         self.seconds = seconds
@@ -315,16 +350,22 @@ class _Transport:
             self.session.mount(scheme, adapter)
 
 
-class _Github(Github):
-    """A PyGithub client that also closes the connections its requests shared."""
+@functools.cache
+def _closing_github() -> Callable[..., Github]:
+    from github import Github
 
-    def __init__(self, transport: _Transport, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.transport = transport
+    class ClosingGithub(Github):
+        """A PyGithub client that also closes the connections its requests shared."""
 
-    def close(self) -> None:
-        super().close()
-        self.transport.session.close()
+        def __init__(self, transport: _Transport, **kw: Any) -> None:
+            super().__init__(**kw)
+            self.transport = transport
+
+        def close(self) -> None:
+            super().close()
+            self.transport.session.close()
+
+    return ClosingGithub
 
 
 def _deadline_connections() -> None:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import requests
-from github import Github, GithubException
-from github.Repository import Repository
+
+if TYPE_CHECKING:  # PyGithub loads only when GitHub is read (not for --tags-from=git alone)
+    from github import Github
+    from github.Repository import Repository
 
 from .. import git
 from ..errors import AuditError, InputError, ReleaseError
@@ -93,6 +95,8 @@ class GitHubReader:
             return self._repo
 
     def _call(self, doing: str, read: Callable[[Repository], T]) -> T:
+        from github import GithubException
+
         try:
             return read(self._repository())
         except (GithubException, requests.RequestException, OSError) as exc:
