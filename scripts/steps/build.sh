@@ -4,8 +4,8 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 args=(build "--out-dir=${RA_INPUT_OUT_DIR:-$RA_INPUT_PROJECT_DIR/dist}")
-tag=$(pushed_tag "${RA_INPUT_TAG:-}")
-if [ -n "$tag" ]; then args+=("--tag=$tag"); fi
+# Without a tag input the CLI takes the pushed tag itself (git.pushed_tag).
+if [ -n "${RA_INPUT_TAG:-}" ]; then args+=("--tag=$RA_INPUT_TAG"); fi
 case "${RA_INPUT_DISTS:-both}" in
   both) ;;
   sdist) args+=(--sdist) ;;

@@ -29,15 +29,6 @@ boolean() {
   esac
 }
 
-# pushed_tag: the tag given, else the pushed tag on a tag push, else nothing.
-pushed_tag() {
-  local tag=${1:-}
-  if [ -z "$tag" ] && [ "${GITHUB_REF_TYPE:-}" = tag ]; then tag=${GITHUB_REF_NAME:-}; fi
-  local ref=${GITHUB_REF:-}
-  if [ -z "$tag" ] && [ "${ref#refs/tags/}" != "$ref" ]; then tag=${ref#refs/tags/}; fi
-  printf '%s' "$tag"
-}
-
 # ra COMMAND ARGS…: run our CLI from this checkout with the interpreter the
 # bootstrap chose, isolated (-I) from the caller's PYTHONPATH and working
 # directory, and (-S) from the base interpreter's site-packages.

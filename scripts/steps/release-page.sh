@@ -5,8 +5,8 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 args=(release-page "--prerelease=$RA_INPUT_PRERELEASE")
-tag=$(pushed_tag "${RA_INPUT_TAG:-}")
-if [ -n "$tag" ]; then args+=("--tag=$tag"); fi
+# Without a tag input the CLI takes the pushed tag itself (git.pushed_tag).
+if [ -n "${RA_INPUT_TAG:-}" ]; then args+=("--tag=$RA_INPUT_TAG"); fi
 if [ -n "${RA_INPUT_REPOSITORY:-}" ]; then args+=("--repo=$RA_INPUT_REPOSITORY"); fi
 if [ -n "${RA_INPUT_NAME:-}" ]; then args+=("--name=$RA_INPUT_NAME"); fi
 if [ -n "${RA_INPUT_NOTES_FILE:-}" ]; then args+=("--notes-file=$RA_INPUT_NOTES_FILE"); fi

@@ -80,15 +80,13 @@ def test_the_step_library_copes_with_set_u_and_no_github_ref(tmp_path: Path) -> 
     """Off a tag push (or off a runner) GITHUB_REF* are unset: no 'unbound variable'."""
     script = (
         f'set -euo pipefail; . "{STEPS}/lib.sh"; '
-        'printf "tag=<%s>\\n" "$(pushed_tag "")"; '
-        'printf "given=<%s>\\n" "$(pushed_tag v2.0)"; '
         'lines RA_INPUT_X; printf "<%s>" "${ITEMS[@]}"'
     )
     env = _env(RA_INPUT_X="  one  \n\n two\t\n")
     proc = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True,
                           check=False, timeout=30)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "tag=<>\ngiven=<v2.0>\n<one><two>"
+    assert proc.stdout == "<one><two>"
     assert proc.stderr == ""
 
     # A whole step script under set -u with no GITHUB_REF: the CLI gets no --tag.
@@ -104,6 +102,13 @@ def test_the_step_library_copes_with_set_u_and_no_github_ref(tmp_path: Path) -> 
         "build", "--out-dir=proj/dist", "--skip-check=bytecode: vendored .pyc",
         "--skip-check=platform-tag: private index", "--", "proj",
     ]  # fmt: skip
+    # The tag input is passed on; the pushed tag is the CLI's to find (one rule, in git.py).
+    env.update(RA_INPUT_TAG="v2.0", GITHUB_REF="refs/tags/v9.9")
+    proc = subprocess.run(["bash", str(STEPS / "build.sh")], env=env, capture_output=True,
+                          text=True, check=False, timeout=30)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "--tag=v2.0" in proc.stdout.splitlines()
+    assert "v9.9" not in proc.stdout
 
 
 @pytest.mark.parametrize(
