@@ -20,6 +20,14 @@ def project(tmp_path: Path):
     return copy
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker more than there are cores, since most tests spend their time
+    waiting on a build, a local server or act rather than computing."""
+    import os
+
+    return (os.cpu_count() or 1) + 1
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests that need Sigstore's or GitHub's real services run only when asked for."""
     import os
