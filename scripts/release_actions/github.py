@@ -15,6 +15,10 @@ Shared by the release page and the audit, so both talk to GitHub the same way:
   both stages make.
 
 Settings come from ``RA_GITHUB_*`` (see ``ClientSettings.from_env``).
+
+Some 440 lines, on purpose: this is the one boundary with PyGithub (what it
+raises, how it retries, how its connections are made), kept in one place so
+no stage reaches past it.
 """
 
 from __future__ import annotations
