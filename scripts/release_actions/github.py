@@ -67,6 +67,14 @@ class Target:
     api_url: str
     repo: str
     token: str
+    server_url: str = "https://github.com"  # GITHUB_SERVER_URL: where the repository's pages are
+
+    @property
+    def host(self) -> str:
+        """``github.com``, or the GitHub Enterprise host: how provenance names the source."""
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.server_url).netloc.lower() or "github.com"
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,13 @@ ATTESTATION_SUFFIXES = (".sigstore.json", ".sigstore", ".publish.attestation")
 
 
 def check_sidecars(
-    files: Sequence[Subject], subjects: Sequence[Subject], repository: str | None
+    files: Sequence[Subject],
+    subjects: Sequence[Subject],
+    repository: str | None,
+    host: str = "github.com",
 ) -> None:
-    """Raise unless every sidecar-named file among ``files`` is what its name says."""
+    """Raise unless every sidecar-named file among ``files`` is what its name says
+    (an attestation: signed for ``repository`` on ``host``, GitHub's or an Enterprise one)."""
     wanted = {s.name: s.sha256 for s in subjects}
     for f in files:
         if f.name in SIDECAR_NAMES:
@@ -36,7 +40,8 @@ def check_sidecars(
             continue
         suffix = next((s for s in ATTESTATION_SUFFIXES if f.name.endswith(s)), None)
         if suffix is not None:
-            _check_attestation(f, f.name.removesuffix(suffix), wanted, repository)
+            source = f"{host}/{repository}" if repository else None
+            _check_attestation(f, f.name.removesuffix(suffix), wanted, source)
 
 
 def _refuse(name: str, why: str) -> SubjectsError:
@@ -57,9 +62,7 @@ def _check_sums(f: Subject, wanted: dict[str, str]) -> None:
         raise _refuse(f.name, "it does not list exactly the hashed subjects")
 
 
-def _check_attestation(
-    f: Subject, target: str, wanted: dict[str, str], repository: str | None
-) -> None:
+def _check_attestation(f: Subject, target: str, wanted: dict[str, str], source: str | None) -> None:
     from .errors import ReleaseError
     from .verify import Artifact, Expectations, verify
 
@@ -67,14 +70,14 @@ def _check_attestation(
     digest = wanted.get(target)
     if digest is None:
         raise _refuse(f.name, f"'{neutral(target)}' is not among the hashed subjects")
-    if repository is None:
+    if source is None:
         raise _refuse(f.name, "no repository is known to check who signed it (pass --repo)")
     try:
         report = verify(
             [Artifact(target, digest)],
             f.path.read_bytes(),
             f.name,
-            Expectations(source_uri=f"github.com/{repository}"),
+            Expectations(source_uri=source),
         )
     except (OSError, ReleaseError):
         raise _refuse(f.name, "it is not an attestation that can be verified") from None

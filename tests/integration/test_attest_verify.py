@@ -122,6 +122,33 @@ def test_key_round_trip_on_a_runner(release: Path, capsys, tmp_path) -> None:
     assert "✓ subjects: 2 artifact(s)" in verified.out
 
 
+def test_on_a_github_enterprise_runner_the_source_is_on_that_host(
+    release: Path, capsys, tmp_path
+) -> None:
+    """verify's default source is this repository on the server the job runs on: a key-signed
+    release made on GitHub Enterprise verifies there, and is not taken for github.com's."""
+    env = {**RUNNER_ENV, "GITHUB_SERVER_URL": "https://ghe.example.com"}
+    assert (
+        run_cli(["attest", "--signer", "key", "--key", "key.pem"], capsys, tmp_path, env=env).code
+        == 0
+    )
+    args = [
+        "verify",
+        "dist/demo-1.2.3.tar.gz",
+        "--provenance",
+        "multiple.intoto.jsonl",
+        "--key",
+        "key.pub",
+    ]
+    verified = run_cli(args, capsys, tmp_path, env=env)
+    assert verified.code == 0, verified.text
+    assert verified.outputs["verified"] == "true"
+    elsewhere = run_cli(args, capsys, tmp_path, env=RUNNER_ENV)
+    assert elsewhere.code == 1
+    assert "expected github.com/octo/demo" in elsewhere.text
+    assert elsewhere.outputs["verified"] == "false"
+
+
 @pytest.mark.parametrize(
     "tamper", ["artifact", "payload", "wrong key", "other tag", "other source"]
 )

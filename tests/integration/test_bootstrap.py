@@ -79,8 +79,7 @@ def test_hash_runs_on_the_base_interpreter_with_nothing_installed(tmp_path: Path
 def test_the_step_library_copes_with_set_u_and_no_github_ref(tmp_path: Path) -> None:
     """Off a tag push (or off a runner) GITHUB_REF* are unset: no 'unbound variable'."""
     script = (
-        f'set -euo pipefail; . "{STEPS}/lib.sh"; '
-        'lines RA_INPUT_X; printf "<%s>" "${ITEMS[@]}"'
+        f'set -euo pipefail; . "{STEPS}/lib.sh"; lines RA_INPUT_X; printf "<%s>" "${{ITEMS[@]}}"'
     )
     env = _env(RA_INPUT_X="  one  \n\n two\t\n")
     proc = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True,

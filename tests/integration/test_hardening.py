@@ -317,9 +317,9 @@ def github() -> Iterator[object]:
         yield server
 
 
-def _release_page(github, capsys, tmp_path: Path, *files: str):  # type: ignore[no-untyped-def]
+def _release_page(github, capsys, tmp_path: Path, *files: str, server: str = ""):  # type: ignore[no-untyped-def]
     env = {"GITHUB_API_URL": github.api_url, "GITHUB_REPOSITORY": "trailofbits/pypi-attestations",
-           "GITHUB_TOKEN": "ghs_gate", "RA_GITHUB_WRITE_INTERVAL": "0"}  # fmt: skip
+           "GITHUB_TOKEN": "ghs_gate", "RA_GITHUB_WRITE_INTERVAL": "0", "GITHUB_SERVER_URL": server}  # fmt: skip
     return run_cli(["release-page", "--tag", "v0.0.19", "--notes-file", "notes.md", "--subjects",
                     "subjects.txt", *files], capsys, tmp_path, env=env)  # fmt: skip
 
@@ -364,6 +364,20 @@ def test_release_page_attaches_a_verifiable_attestation_of_a_subject(
     assert sorted(a.name for a in github.repo("trailofbits/pypi-attestations").releases[0].assets) == [
         "SHA256SUMS", PEP740
     ]  # fmt: skip
+
+
+def test_on_github_enterprise_an_attestation_from_github_com_is_not_attached(
+    github, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same repository name on another GitHub server is another repository."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.md").write_text("Notes.\n")
+    (tmp_path / "subjects.txt").write_text(PEP740_SUBJECT)
+    shutil.copy(PYPI_ATTESTATIONS / PEP740, tmp_path / PEP740)
+    result = _release_page(github, capsys, tmp_path, PEP740, server="https://ghe.example.com")
+    assert result.code == 1
+    assert "expected ghe.example.com/trailofbits/pypi-attestations" in result.text
+    assert github.repo("trailofbits/pypi-attestations").releases == []
 
 
 # -- workflow commands: one escaping function, and a guard on both streams --------------------------

@@ -102,3 +102,18 @@ def test_github_settings_from_the_environment() -> None:
     with pytest.raises(InputError) as err:
         ClientSettings.from_env({"RA_GITHUB_UPLOAD_WORKERS": "four"})
     assert err.value.cause == "RA_GITHUB_UPLOAD_WORKERS='four' is not a number."
+
+
+@pytest.mark.parametrize(
+    ("server_url", "host"),
+    [
+        ("https://github.com", "github.com"),
+        ("https://GHE.example.com/", "ghe.example.com"),
+        ("https://octocorp.ghe.com", "octocorp.ghe.com"),
+        ("", "github.com"),
+    ],
+)
+def test_the_host_provenance_names(server_url: str, host: str) -> None:
+    from release_actions.github import Target
+
+    assert Target("https://api.example", "o/r", "t", server_url).host == host

@@ -125,7 +125,12 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
             "Pass --repo OWNER/REPO (on a runner GITHUB_REPOSITORY is used).",
         )
 
-    target = Target(env.get("GITHUB_API_URL") or DEFAULT_API_URL, repo, token)
+    target = Target(
+        env.get("GITHUB_API_URL") or DEFAULT_API_URL,
+        repo,
+        token,
+        env.get("GITHUB_SERVER_URL") or "https://github.com",
+    )
     with runner.group(f"Release page for {tag} in {repo}"):
         result = make_release(
             target, request, settings=ClientSettings.from_env(env), reporter=runner

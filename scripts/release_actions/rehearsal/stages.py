@@ -245,7 +245,12 @@ def draft_release(request: Request, repo: str, env: Mapping[str, str], reporter:
             "Export a token with 'contents: write', or leave out --github.",
         )
     reporter.mask(token)
-    target = Target(env.get("GITHUB_API_URL") or DEFAULT_API_URL, repo, token)
+    target = Target(
+        env.get("GITHUB_API_URL") or DEFAULT_API_URL,
+        repo,
+        token,
+        env.get("GITHUB_SERVER_URL") or "https://github.com",
+    )
     settings = ClientSettings.from_env(env)
     published = published_release(target, request.tag, settings)
     if published:

@@ -64,7 +64,7 @@ def make_release(
     reporter: Reporter | None = None,
 ) -> Result:
     """Create or complete the release of ``request.tag``; see the package docstring."""
-    check_files(request, target.repo)
+    check_files(request, target.repo, target.host)
     client = Client(target, settings or ClientSettings())
     try:
         return _make_release(client, request, reporter or Silent())

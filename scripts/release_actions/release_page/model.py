@@ -65,7 +65,7 @@ class Result:
     notes_source: NotesSource = "given"  # generated: by GitHub; kept: the release's own body
 
 
-def check_files(request: Request, repo: str | None) -> None:
+def check_files(request: Request, repo: str | None, host: str = "github.com") -> None:
     """The integrity gate, before anything is attached or previewed (publish has its own).
 
     Distributions must be the subjects; SHA256SUMS and attestations are attached
@@ -77,7 +77,7 @@ def check_files(request: Request, repo: str | None) -> None:
     from ..sidecars import check_sidecars
 
     match_files(request.subjects, [f for f in request.files if not is_sidecar(f.name)])
-    check_sidecars(request.files, request.subjects, repo)
+    check_sidecars(request.files, request.subjects, repo, host)
 
 
 def compose_body(notes: str, milestone: MilestoneInfo | None) -> str:
