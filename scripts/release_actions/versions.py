@@ -27,23 +27,26 @@ def version_from_tag(tag: str) -> Version:
             f"'{shown(tag)}' is not a release tag.",
             "Use the version, optionally with a leading 'v' (for example v1.2.3 or 1.2.3).",
         )
-    try:
-        return Version(match.group("version"))
-    except ValueError:  # InvalidVersion, or a number too long for int()
-        raise InputError(
-            f"Tag '{shown(tag)}' does not name a PEP 440 version.",
-            "Tag releases with the package's version, for example v1.2.3, 1.2.3rc1 or 2.0.0.post1.",
-        ) from None
+    return _pep440(
+        match.group("version"),
+        f"Tag '{shown(tag)}' does not name a PEP 440 version.",
+        "Tag releases with the package's version, for example v1.2.3, 1.2.3rc1 or 2.0.0.post1.",
+    )
 
 
 def parse_version(value: str) -> Version:
+    return _pep440(
+        value,
+        f"'{shown(value)}' is not a PEP 440 version.",
+        "Use a version such as 1.2.3, 1.2.3rc1 or 2.0.0.post1.",
+    )
+
+
+def _pep440(value: str, message: str, fix: str) -> Version:
     try:
         return Version(value)
     except ValueError:  # InvalidVersion, or a number too long for int()
-        raise InputError(
-            f"'{shown(value)}' is not a PEP 440 version.",
-            "Use a version such as 1.2.3, 1.2.3rc1 or 2.0.0.post1.",
-        ) from None
+        raise InputError(message, fix) from None
 
 
 def is_prerelease(version: Version) -> bool:

@@ -27,8 +27,8 @@ from release_actions.audit import (
     Asset,
     AuditOptions,
     AuditReport,
-    Check,
     Milestone,
+    Promise,
     Release,
     Since,
     audit,
@@ -657,7 +657,9 @@ def test_pep740_provenance_verifies_against_repository_workflow_and_tag(
     report = run_attested(index, repo)
     assert broken(report) == []
     (v,) = report.versions
-    assert v.checks["provenance"] == Check("provenance", OK, "1 file(s) match PEP 740 attestations")
+    assert v.checks["provenance"] == Promise(
+        "provenance", OK, "1 file(s) match PEP 740 attestations"
+    )
     assert "PEP 740" in render_table(report).splitlines()[1]
     assert v.to_json()["files"][0]["provenance"].endswith(
         "/integrity/pypi-attestations/0.0.19/pypi_attestations-0.0.19.tar.gz/provenance"

@@ -496,7 +496,7 @@ def test_the_index_s_retry_after_is_waited_for(dist: Path, pypi) -> None:
     fake.failures += [("status", (429, {"Retry-After": "7"})),
                       ("status", (503, {"Retry-After": when}))]  # fmt: skip
     sleeps: list[float] = []
-    settings = publish_module.Settings(policy=Policy(backoff=0.01), sleep=sleeps.append)
+    settings = publish_module.UploadSettings(policy=Policy(backoff=0.01), sleep=sleeps.append)
     said = Recorded()
     env = {**runner.env, "GITHUB_ACTIONS": "true"}
     outcome = publish_module.publish(sorted(dist.iterdir()), fake.upload_url, env=env,

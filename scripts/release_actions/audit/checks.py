@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..index_api import IndexRelease
-from .model import BROKEN, OK, SKIPPED, Check, Release, RepoState, VersionReport
+from .model import BROKEN, OK, SKIPPED, Promise, Release, RepoState, VersionReport
 from .repository import find_milestone, find_release, find_tag
 
 TAG_MISSING = "no git tag '{v}' or 'v{v}'"
@@ -47,9 +47,9 @@ def check_basic(release: IndexRelease, state: RepoState, checks: Sequence[str]) 
     report.tag = tag
     if "tag" in checks:
         report.checks["tag"] = (
-            Check("tag", OK, tag)
+            Promise("tag", OK, tag)
             if tag
-            else Check("tag", BROKEN, TAG_MISSING.format(v=v), TAG_FIX.format(v=v))
+            else Promise("tag", BROKEN, TAG_MISSING.format(v=v), TAG_FIX.format(v=v))
         )
     gh = find_release(state, v, tag)
     report.release = gh
@@ -57,48 +57,48 @@ def check_basic(release: IndexRelease, state: RepoState, checks: Sequence[str]) 
     if "release" in checks:
         if gh is None:
             cause = RELEASE_MISSING.format(tag=tag) if tag else RELEASE_MISSING_NO_TAG.format(v=v)
-            report.checks["release"] = Check(
+            report.checks["release"] = Promise(
                 "release", BROKEN, cause, RELEASE_FIX.format(tag=wanted_tag)
             )
         elif gh.draft:
-            report.checks["release"] = Check(
+            report.checks["release"] = Promise(
                 "release",
                 BROKEN,
                 RELEASE_DRAFT.format(tag=gh.tag),
                 RELEASE_DRAFT_FIX.format(url=gh.url or gh.tag),
             )
         else:
-            report.checks["release"] = Check("release", OK, gh.url)
+            report.checks["release"] = Promise("release", OK, gh.url)
     if "milestone" in checks:
         m = find_milestone(state, v)
         if m is None:
-            report.checks["milestone"] = Check(
+            report.checks["milestone"] = Promise(
                 "milestone", BROKEN, MILESTONE_MISSING.format(v=v), MILESTONE_FIX.format(v=v)
             )
         elif not m.closed:
-            report.checks["milestone"] = Check(
+            report.checks["milestone"] = Promise(
                 "milestone",
                 BROKEN,
                 MILESTONE_OPEN.format(title=m.title),
                 MILESTONE_OPEN_FIX.format(title=m.title, url=m.url or "on GitHub"),
             )
         else:
-            report.checks["milestone"] = Check("milestone", OK, m.title)
+            report.checks["milestone"] = Promise("milestone", OK, m.title)
     if "assets" in checks:
         report.checks["assets"] = _check_assets(release, gh)
     return report
 
 
-def _check_assets(release: IndexRelease, gh: Release | None) -> Check:
+def _check_assets(release: IndexRelease, gh: Release | None) -> Promise:
     if gh is None:
-        return Check("assets", SKIPPED, "no release page")
+        return Promise("assets", SKIPPED, "no release page")
     if not release.files:
-        return Check("assets", SKIPPED, "the index has no files for this version")
+        return Promise("assets", SKIPPED, "the index has no files for this version")
     names = {a.name: a for a in gh.assets}
     missing = [f.filename for f in release.files if f.filename not in names]
     if missing:
         shown = ", ".join(f"'{m}'" for m in missing)
-        return Check(
+        return Promise(
             "assets",
             BROKEN,
             ASSETS_MISSING.format(tag=gh.tag, files=shown),
@@ -107,7 +107,7 @@ def _check_assets(release: IndexRelease, gh: Release | None) -> Check:
     for f in release.files:
         asset = names[f.filename]
         if asset.digest and f.sha256 and asset.digest != f.sha256:
-            return Check(
+            return Promise(
                 "assets",
                 BROKEN,
                 ASSET_DIFFERS.format(
@@ -115,4 +115,4 @@ def _check_assets(release: IndexRelease, gh: Release | None) -> Check:
                 ),
                 ASSET_DIFFERS_FIX,
             )
-    return Check("assets", OK, f"{len(release.files)} file(s)")
+    return Promise("assets", OK, f"{len(release.files)} file(s)")

@@ -25,7 +25,7 @@ from .model import (
     SKIPPED,
     SUMS_NAMES,
     UNREACHABLE,
-    Check,
+    Promise,
     Release,
     VersionReport,
 )
@@ -217,15 +217,15 @@ class Findings:
     broken: list[tuple[str, str]] = field(default_factory=list)  # (cause, fix)
     unreachable: list[tuple[str, str]] = field(default_factory=list)
 
-    def check(self, ok_detail: str) -> Check:
+    def check(self, ok_detail: str) -> Promise:
         for status, found in ((BROKEN, self.broken), (UNREACHABLE, self.unreachable)):
             if found:
                 everything = self.broken + self.unreachable
                 fixes = list(dict.fromkeys(fix for _, fix in everything if fix))
-                return Check(
+                return Promise(
                     "provenance", status, "; ".join(p for p, _ in everything), " ".join(fixes)
                 )
-        return Check("provenance", OK, ok_detail)
+        return Promise("provenance", OK, ok_detail)
 
 
 def check_provenance(
@@ -235,7 +235,7 @@ def check_provenance(
     pep740: dict[str, Provenance | ReleaseError] | None = None,
     *,
     releases_read: bool = True,
-) -> Check:
+) -> Promise:
     """The index's files match their digests and are covered by verified evidence.
 
     Evidence is a file's PEP 740 attestations (verified; ``pep740`` maps the
@@ -244,7 +244,7 @@ def check_provenance(
     """
     v = report.version
     if not report.files:
-        return Check("provenance", SKIPPED, "the index has no files for this version")
+        return Promise("provenance", SKIPPED, "the index has no files for this version")
     pep740 = pep740 or {}
     found = Findings()
     attested = []
@@ -291,8 +291,8 @@ def check_provenance(
         if found.broken or found.unreachable:
             return found.check("")
         if not releases_read:
-            return Check("provenance", SKIPPED, NO_RELEASES_READ)
-        return Check("provenance", SKIPPED, "no release page")
+            return Promise("provenance", SKIPPED, NO_RELEASES_READ)
+        return Promise("provenance", SKIPPED, "no release page")
     if uncovered and gh is not None:
         if evidence is None:
             found.broken.append(

@@ -7,14 +7,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from packaging.version import InvalidVersion, Version
 
 from ..errors import UsageError, shown
 from ..index_api import IndexFile, IndexRelease, parse_time
 
-OK, BROKEN, UNREACHABLE, SKIPPED = "ok", "broken", "unreachable", "skipped"
+Status = Literal["ok", "broken", "unreachable", "skipped"]
+OK: Status = "ok"
+BROKEN: Status = "broken"
+UNREACHABLE: Status = "unreachable"  # the evidence could not be read: undecided, exit 3
+SKIPPED: Status = "skipped"
 CHECKS = ("tag", "release", "milestone", "assets", "provenance")
 PROVENANCE_NAME = "multiple.intoto.jsonl"
 SUMS_NAMES = ("SHA256SUMS", "SHA256SUMS.txt")
@@ -69,9 +73,12 @@ class RepoState:
 
 
 @dataclass(frozen=True)
-class Check:
+class Promise:
+    """One promise of the release policy (a tag, a release page, a milestone, the assets,
+    provenance) as found for one version."""
+
     name: str
-    status: str  # ok | broken | unreachable | skipped
+    status: Status
     detail: str = ""
     fix: str = ""
 
@@ -85,14 +92,14 @@ class VersionReport:
     files: tuple[IndexFile, ...]
     tag: str | None = None
     release: Release | None = None
-    checks: dict[str, Check] = field(default_factory=dict)
+    checks: dict[str, Promise] = field(default_factory=dict)
 
     @property
-    def broken(self) -> list[Check]:
+    def broken(self) -> list[Promise]:
         return [c for c in self.checks.values() if c.status == BROKEN]
 
     @property
-    def unreachable(self) -> list[Check]:
+    def unreachable(self) -> list[Promise]:
         return [c for c in self.checks.values() if c.status == UNREACHABLE]
 
     @property
@@ -146,11 +153,11 @@ class AuditReport:
     excluded: list[str] = field(default_factory=list)  # versions older than --since
 
     @property
-    def broken(self) -> list[tuple[VersionReport, Check]]:
+    def broken(self) -> list[tuple[VersionReport, Promise]]:
         return [(v, c) for v in self.versions for c in v.broken]
 
     @property
-    def unreachable(self) -> list[tuple[VersionReport, Check]]:
+    def unreachable(self) -> list[tuple[VersionReport, Promise]]:
         return [(v, c) for v in self.versions for c in v.unreachable]
 
     def to_json(self) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .model import BROKEN, OK, SKIPPED, UNREACHABLE, AuditReport, VersionReport
+from collections.abc import Mapping
+
+from .model import BROKEN, OK, SKIPPED, UNREACHABLE, AuditReport, Status, VersionReport
 
 SYMBOLS = {OK: "✓", BROKEN: "✗", UNREACHABLE: "?", SKIPPED: "–"}  # noqa: RUF001 - the dash is meant
 ASCII_SYMBOLS = {OK: "ok", BROKEN: "X", UNREACHABLE: "?", SKIPPED: "-"}
@@ -30,7 +32,7 @@ def _note(v: VersionReport) -> str:
     return ", ".join(notes)
 
 
-def _cells(report: AuditReport, symbols: dict[str, str]) -> tuple[list[str], list[list[str]]]:
+def _cells(report: AuditReport, symbols: Mapping[Status, str]) -> tuple[list[str], list[list[str]]]:
     header = ["Version"] + [HEADERS[c] for c in report.checks] + ["Note"]
     rows = []
     for v in report.versions:

@@ -33,7 +33,7 @@ from ..oidc import index_base, mint_token, public_repository, redact_url, runner
 from ..reporter import Reporter, Silent
 from ..text import neutral
 from ..webclient import session as web_session
-from .upload import USER_AGENT, Settings, remote_sha256, upload_one
+from .upload import USER_AGENT, UploadSettings, remote_sha256, upload_one
 
 PYPI_UPLOAD = "https://upload.pypi.org/legacy/"
 PYPI_HOSTS = frozenset({"upload.pypi.org", "test.pypi.org"})
@@ -103,7 +103,7 @@ def is_pypi(repository_url: str) -> bool:
 
 def credentials(
     repository_url: str, project: str, env: Mapping[str, str], reporter: Reporter,
-    session: requests.Session, settings: Settings,
+    session: requests.Session, settings: UploadSettings,
 ) -> Credentials:  # fmt: skip
     """An API token or username/password from TWINE_*, else Trusted Publishing."""
     password = env.get("TWINE_PASSWORD", "")
@@ -168,10 +168,10 @@ def publish(
     attestations: bool | None = None,
     env: Mapping[str, str],
     reporter: Reporter | None = None,
-    settings: Settings | None = None,
+    settings: UploadSettings | None = None,
     signer: AttestationSigner | None = None,
 ) -> Outcome:
-    settings = settings or Settings.from_env(env)
+    settings = settings or UploadSettings.from_env(env)
     dists, set_aside = select_files(paths)
     with tempfile.TemporaryDirectory(prefix="release-actions-publish-") as private:
         files, infos = validate(dists, subjects, Path(private))
@@ -187,7 +187,7 @@ def publish(
 def _publish_checked(
     files: list[Subject], infos: dict[Path, DistInfo], originals: dict[Path, Path],
     set_aside: list[Path], repository_url: str, *, skip_existing: bool, attestations: bool | None,
-    env: Mapping[str, str], reporter: Reporter, settings: Settings, signer: AttestationSigner | None,
+    env: Mapping[str, str], reporter: Reporter, settings: UploadSettings, signer: AttestationSigner | None,
 ) -> Outcome:  # fmt: skip
     from twine.package import PackageFile
 

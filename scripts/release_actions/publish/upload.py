@@ -2,7 +2,7 @@
 
 An upload is retried after a reset, a timeout, a 429 or a 5xx, waiting what
 the index's ``Retry-After`` says (seconds or an HTTP-date) or backing off,
-within ``Settings.policy``; a file the index already holds is compared by its
+within ``UploadSettings.policy``; a file the index already holds is compared by its
 sha256: the same bytes are "skipped", other bytes fail loudly.
 """
 
@@ -31,7 +31,7 @@ USER_AGENT = "release-actions (publish; +https://github.com/release-actions/rele
 
 
 @dataclass(frozen=True)
-class Settings:
+class UploadSettings:
     policy: Policy = field(default_factory=lambda: Policy(attempts=4, backoff=1.0, max_wait=300.0))
     timeout: float = 300.0  # per read
     deadline: float = 1800.0  # per upload attempt, start to end
@@ -43,7 +43,7 @@ class Settings:
         return min(120.0, self.deadline)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Settings:
+    def from_env(cls, env: Mapping[str, str]) -> UploadSettings:
         """``RA_PUBLISH_ATTEMPTS``, ``_BACKOFF``, ``_MAX_BACKOFF``, ``_MAX_WAIT``, ``_TIMEOUT``,
         ``_DEADLINE`` (tests retry without waiting; slow indexes get more time)."""
         base = cls()
@@ -150,7 +150,7 @@ def _post(session: requests.Session, url: str, package: Any) -> requests.Respons
 
 def upload_one(
     session: requests.Session, url: str, package: Any, subject: Subject, base: str, version: str,
-    settings: Settings, reporter: Reporter, watch: deadline.Watch,
+    settings: UploadSettings, reporter: Reporter, watch: deadline.Watch,
 ) -> str:  # fmt: skip
     """'uploaded' or 'skipped' (the index holds these very bytes); raises otherwise."""
     project = package.safe_name
