@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -234,12 +235,21 @@ def check_metadata(info: DistInfo, skip: Mapping[str, str] | None = None) -> Non
         )
 
 
-@functools.lru_cache(maxsize=8)
 def _render_problems(description: str, mime: str, variant: str) -> str | None:
     """None when the description renders; else the renderer's first warning (maybe "").
 
-    Cached: an sdist and its wheel carry the same description, rendered once.
+    An sdist and its wheel carry the same description: it is rendered once, even
+    when their checks run at the same time (the second waits for the first).
     """
+    with _RENDERING:
+        return _render_once(description, mime, variant)
+
+
+_RENDERING = threading.Lock()
+
+
+@functools.lru_cache(maxsize=8)
+def _render_once(description: str, mime: str, variant: str) -> str | None:
     warnings = io.StringIO()
     if mime == "text/x-rst":
         from readme_renderer import rst
