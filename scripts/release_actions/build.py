@@ -208,6 +208,8 @@ def build(
         run_env["SOURCE_DATE_EPOCH"] = epoch
     uv = find_uv()
     system = read_build_system(project_dir) if uv else None
+    # The readme's renderer loads while the environments are made and the backend works.
+    threading.Thread(target=preload_renderers, args=(project_dir,), daemon=True).start()
     with tempfile.TemporaryDirectory(prefix="release-actions-build-") as tmp_name:
         tmp = Path(tmp_name)
         early: dict[Path, Future[DistInfo]] = {}
@@ -222,8 +224,6 @@ def build(
                     on_sdist=lambda p: early.update({p: checker.submit(check_dist, p, skip_checks)}),
                 )  # fmt: skip
             else:
-                # The checks' imports cost ~50 ms; pay them while the backend works.
-                threading.Thread(target=preload_renderers, daemon=True).start()
                 produced, frontend = _external(
                     project_dir, tmp / "dist", sdist, wheel, uv, run_env, reporter
                 )

@@ -11,9 +11,9 @@ backend is imported twice, not four times, and never while anything waits:
   start an interpreter per hook).
 - The wheel's interpreter starts, and imports the backend, while the sdist
   builds; the caller gets the sdist to check while the wheel builds.
-- The wheel shares the sdist's environment when the sdist's build asked for
-  nothing beyond the declared requirements: it then holds exactly what a new
-  one would. Otherwise the wheel gets a new one, made while the sdist builds.
+- The wheel shares the sdist's environment when what the sdist's build asked
+  for changed nothing in it: it then holds exactly what a new one would.
+  Otherwise the wheel gets a new one, made while the sdist builds.
 
 Projects that configure uv itself (``[tool.uv]``, ``uv.toml``) or whose
 ``[build-system]`` table is unusual are built by ``uv build`` instead, which
@@ -187,9 +187,16 @@ class Environment:
             raise self.error
         return self
 
-    def install(self, requirements: tuple[str, ...] | list[str]) -> None:
+    def install(self, requirements: tuple[str, ...] | list[str]) -> bool:
+        """Install what applies here; True when that changed the environment.
+
+        A requirement whose marker excludes this interpreter (flit, for one, passes
+        on the project's own ``extra == "..."`` dependencies) is never handed to uv.
+        """
+        requirements = [r for r in requirements if _applies(r)]
         if not requirements:
-            return
+            return False
+        before = self._installed()
         cmd = [self.uv, "pip", "install", "--quiet", "--python", str(self.python)]
         if self.env.get("UV_BUILD_CONSTRAINT"):
             cmd += ["--constraint", self.env["UV_BUILD_CONSTRAINT"]]
@@ -213,6 +220,23 @@ class Environment:
                 "Check [build-system] requires in pyproject.toml, and that the package index "
                 "is reachable.",
             )
+        return self._installed() != before
+
+    def _installed(self) -> set[str]:
+        return {p.name for p in self.path.glob("lib*/*/site-packages/*")} | {
+            p.name for p in self.path.glob("Lib/site-packages/*")
+        }
+
+
+def _applies(requirement: str) -> bool:
+    """False for a requirement whose environment marker excludes this interpreter."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        marker = Requirement(requirement).marker
+    except InvalidRequirement:
+        return True  # uv reports it in its own words
+    return marker is None or marker.evaluate({"extra": ""})
 
 
 class Hooks:
@@ -330,17 +354,16 @@ def build_isolated(
             first.install(hooks.requires(project_dir, out_dir))
             return [hooks.build(out_dir)]
         hooks = start(first, system, "sdist")
-        extra = hooks.requires(project_dir, out_dir)
+        changed = first.install(hooks.requires(project_dir, out_dir))
         wheel_hooks: Hooks | None = None
         second: Environment | None = None
         fresh: threading.Thread | None = None
-        if wheel and not extra:
+        if wheel and not changed:
             wheel_hooks = start(first, system, "wheel")
         elif wheel:
             second = Environment(work / "env-wheel", uv, env, project_dir, system.requires)
             fresh = threading.Thread(target=second.create, daemon=True)
             fresh.start()
-        first.install(extra)
         built = [hooks.build(out_dir)]
         if not wheel:
             return built

@@ -30,7 +30,8 @@ def get_requires_for_build_sdist(config_settings=None):
     return _wanted("sdist_dep")
 
 def get_requires_for_build_wheel(config_settings=None):
-    return _wanted("wheel_dep")
+    # as flit lists a project's own dependencies: one an extra's marker excludes is not installed
+    return _wanted("wheel_dep") + ['no-such-package-anywhere ; extra == "all"']
 
 def build_sdist(directory, config_settings=None):
     if importlib.util.find_spec("sdist_dep") is None:
