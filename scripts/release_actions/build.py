@@ -111,6 +111,25 @@ def declared_version(project_dir: Path) -> tuple[Version, str] | None:
     return None
 
 
+def readme_kinds(project_dir: Path) -> set[str]:
+    """The markup of the project's readme ("md", "rst"): what ``[project] readme``
+    names, else the suffix of a README at the top (a setup.py project's)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # the 'build' dependency brings tomli on 3.10
+        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+    try:
+        with (project_dir / "pyproject.toml").open("rb") as fh:
+            readme = tomllib.load(fh).get("project", {}).get("readme")
+    except (OSError, ValueError, AttributeError):
+        readme = None
+    if isinstance(readme, dict):
+        kind = str(readme.get("content-type", ""))
+        readme = readme.get("file") if not kind else ("x.md" if "markdown" in kind else "x.rst")
+    names = [readme] if isinstance(readme, str) else [p.name for p in project_dir.glob("README*")]
+    return {kind for name in names for kind in ("rst", "md") if name.lower().endswith("." + kind)}
+
+
 def check_declared_version(project_dir: Path, expected: Version) -> None:
     """A tag the project's stated version contradicts fails before anything is compiled."""
     declared = declared_version(project_dir)
@@ -209,7 +228,9 @@ def build(
     uv = find_uv()
     system = read_build_system(project_dir) if uv else None
     # The readme's renderer loads while the environments are made and the backend works.
-    threading.Thread(target=preload_renderers, args=(project_dir,), daemon=True).start()
+    threading.Thread(
+        target=preload_renderers, args=(readme_kinds(project_dir),), daemon=True
+    ).start()
     with tempfile.TemporaryDirectory(prefix="release-actions-build-") as tmp_name:
         tmp = Path(tmp_name)
         early: dict[Path, Future[DistInfo]] = {}

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import functools
 import io
-import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -171,39 +170,16 @@ def _dist_info_dir(path: Path, names: list[str]) -> str:
     return dirs.pop()
 
 
-def preload_renderers(project_dir: Path | None = None) -> None:
-    """Import the readme renderer ahead of time (a build calls this while it waits).
+def preload_renderers(kinds: Collection[str] = ("md", "rst")) -> None:
+    """Import readme renderers ahead of time (a build calls this while it waits).
 
-    With ``project_dir``, only the one its readme needs (reStructuredText's costs
-    about 0.2 s): the one ``[project] readme`` names, else the one of a README.rst
-    or README.md at its top; without, both.
+    ``kinds`` names those the project's readme needs ("md", "rst"):
+    reStructuredText's alone costs about 0.2 s.
     """
-    kinds = _readme_kinds(project_dir) if project_dir is not None else {"rst", "md"}
     if "md" in kinds:
         import readme_renderer.markdown
     if "rst" in kinds:
         import readme_renderer.rst  # noqa: F401
-
-
-def _readme_kinds(project_dir: Path) -> set[str]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # the 'build' dependency brings tomli on 3.10
-        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
-    try:
-        with (project_dir / "pyproject.toml").open("rb") as fh:
-            readme = tomllib.load(fh).get("project", {}).get("readme")
-    except (OSError, ValueError, AttributeError):
-        readme = None
-    if isinstance(readme, dict):
-        kind = str(readme.get("content-type", ""))
-        readme = readme.get("file") if not kind else ("x.md" if "markdown" in kind else "x.rst")
-    names = (
-        [str(readme)] if isinstance(readme, str) else [p.name for p in project_dir.glob("README*")]
-    )
-    return {
-        suffix for name in names for suffix in ("rst", "md") if name.lower().endswith("." + suffix)
-    }
 
 
 def check_metadata(info: DistInfo, skip: Mapping[str, str] | None = None) -> None:

@@ -59,3 +59,32 @@ def test_a_uv_toml_leaves_the_project_to_uv_build(tmp_path: Path) -> None:
     project = _project(tmp_path, '[build-system]\nrequires = []\nbuild-backend = "x"\n')
     (project / "uv.toml").write_text("")
     assert read_build_system(project) is None
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "readme", "kinds"),
+    [
+        ('[project]\nname = "x"\nreadme = "README.rst"\n', None, {"rst"}),
+        (
+            '[project]\nname = "x"\nreadme = {file = "docs/intro.md", content-type = "text/markdown"}\n',
+            None,
+            {"md"},
+        ),
+        (
+            '[project]\nname = "x"\nreadme = {text = "hi", content-type = "text/x-rst"}\n',
+            None,
+            {"rst"},
+        ),
+        (None, "README.rst", {"rst"}),  # a setup.py project: the file at the top
+        ('[project]\nname = "x"\n', None, set()),
+    ],
+)
+def test_the_readme_renderer_to_load_ahead(
+    tmp_path: Path, pyproject: str | None, readme: str | None, kinds: set[str]
+) -> None:
+    from release_actions.build import readme_kinds
+
+    project = _project(tmp_path, pyproject)
+    if readme:
+        (project / readme).write_text("x\n")
+    assert readme_kinds(project) == kinds
