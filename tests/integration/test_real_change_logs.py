@@ -29,12 +29,12 @@ REAL = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def sdists(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    where = tmp_path_factory.mktemp("sdists")
+def _unpacked_sdist(spec: str, where: Path) -> Path:
+    """The sdist of ``spec`` from the package index, unpacked (one per test, so the tests'
+    workers download side by side)."""
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-         "--disable-pip-version-check", "--dest", str(where), *REAL],
+         "--disable-pip-version-check", "--dest", str(where), spec],
         capture_output=True, text=True, check=False, timeout=300,
     )  # fmt: skip
     if proc.returncode != 0:
@@ -48,9 +48,10 @@ def sdists(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.parametrize("spec", list(REAL))
-def test_real_change_logs(sdists: Path, spec: str) -> None:
+def test_real_change_logs(tmp_path: Path, spec: str) -> None:
     name, version = spec.split("==")
     filename, wanted, present, absent = REAL[spec]
+    sdists = _unpacked_sdist(spec, tmp_path)
     root = next(p for p in sdists.iterdir() if p.is_dir() and p.name.lower() == f"{name}-{version}")
     path = find_changelog(root)
     assert path.name == filename
