@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -25,7 +24,7 @@ from packaging.version import Version
 
 from .checks import DistInfo, check_dist, check_dists, dist_kind, preload_renderers
 from .errors import BuildError, InputError, ProjectError, VersionMismatchError
-from .frontend import backend_failed, build_isolated, read_build_system
+from .frontend import backend_failed, build_isolated, read_build_system, run_tool
 from .reporter import Reporter, Silent
 
 # What the build backend (the project's own code, and its build dependencies)
@@ -162,18 +161,9 @@ def _external(
     else:
         cmd, frontend = [sys.executable, "-m", "build", "--outdir", str(tmp)], "build"
     reporter.info(f"building {project_dir} with {frontend}")
-    try:
-        proc = subprocess.run(
-            [*cmd, *flags, str(project_dir.absolute())],
-            cwd=project_dir,
-            env=env,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            check=False,
-        )
-    except OSError as exc:
-        raise BuildError(f"Could not start the build front end: {exc}.") from None
+    proc = run_tool(
+        [*cmd, *flags, str(project_dir.absolute())], "the build front end", cwd=project_dir, env=env
+    )
     if proc.returncode != 0:
         raise backend_failed(proc.returncode, proc.stdout + proc.stderr)
     return sorted(p for p in tmp.iterdir() if p.is_file()), frontend

@@ -151,6 +151,18 @@ def _failed(what: str, code: int, output: str, fix: str = FIX_BACKEND) -> BuildE
     )
 
 
+def run_tool(
+    cmd: list[str], what: str, *, cwd: Path, env: Mapping[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run a build tool to the end, its output kept for the message if it fails."""
+    try:
+        return subprocess.run(
+            cmd, cwd=cwd, env=env, capture_output=True, text=True, errors="replace", check=False
+        )
+    except OSError as exc:
+        raise BuildError(f"Could not start {what}: {exc}.") from None
+
+
 class Environment:
     """A new virtual environment with the given requirements, made by venv and filled by uv."""
 
@@ -200,18 +212,7 @@ class Environment:
         cmd = [self.uv, "pip", "install", "--quiet", "--python", str(self.python)]
         if self.env.get("UV_BUILD_CONSTRAINT"):
             cmd += ["--constraint", self.env["UV_BUILD_CONSTRAINT"]]
-        try:
-            proc = subprocess.run(
-                [*cmd, *requirements],
-                cwd=self.cwd,
-                env=self.env,
-                capture_output=True,
-                text=True,
-                errors="replace",
-                check=False,
-            )
-        except OSError as exc:
-            raise BuildError(f"Could not start uv: {exc}.") from None
+        proc = run_tool([*cmd, *requirements], "uv", cwd=self.cwd, env=self.env)
         if proc.returncode != 0:
             raise _failed(
                 f"Installing the build requirements ({', '.join(requirements)}) failed",

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from release_actions import signing
 from release_actions.hashing import format_sums, hash_files
 from release_actions.provenance import BUILD_TYPE, LOCAL_BUILDER, SLSA_V1
-from support.cli import run_cli
+from support.cli import RUNNER_ENV, run_cli
 from support.fake_oidc import FakeRunnerOidc, default_claims
 from support.paths import DATA
 
@@ -24,20 +24,6 @@ PYPI = DATA / "pypi-attestations"
 A21 = "sha256:376e7e01348585b6e6643bc6663146b9d525d9b41228bf180eaeb4d4a3706caa"
 A20 = "sha256:2892146b063a94cb4a4318c0e98d38af12dcf2b1e29237486b58463b59607bbd"
 EXAMPLE = "github.com/slsa-framework/example-package"
-
-RUNNER_ENV = {
-    "GITHUB_REPOSITORY": "octo/demo",
-    "GITHUB_REPOSITORY_ID": "123456",
-    "GITHUB_REPOSITORY_OWNER_ID": "654321",
-    "GITHUB_REF": "refs/tags/v1.2.3",
-    "GITHUB_SHA": "a" * 40,
-    "GITHUB_WORKFLOW_REF": "octo/demo/.github/workflows/release.yml@refs/tags/v1.2.3",
-    "GITHUB_RUN_ID": "42",
-    "GITHUB_RUN_ATTEMPT": "2",
-    "GITHUB_EVENT_NAME": "push",
-    "GITHUB_SERVER_URL": "https://github.com",
-    "RUNNER_ENVIRONMENT": "github-hosted",
-}
 
 
 def _pem(key: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey) -> bytes:

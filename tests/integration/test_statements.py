@@ -20,21 +20,7 @@ from in_toto_attestation.v1 import statement_pb2
 from in_toto_attestation.v1.statement import Statement
 
 from release_actions.provenance import SLSA_V1
-from support.cli import run_cli
-
-RUNNER_ENV = {
-    "GITHUB_REPOSITORY": "octo/demo",
-    "GITHUB_REPOSITORY_ID": "123456",
-    "GITHUB_REPOSITORY_OWNER_ID": "654321",
-    "GITHUB_REF": "refs/tags/v1.2.3",
-    "GITHUB_SHA": "a" * 40,
-    "GITHUB_WORKFLOW_REF": "octo/demo/.github/workflows/release.yml@refs/tags/v1.2.3",
-    "GITHUB_RUN_ID": "42",
-    "GITHUB_RUN_ATTEMPT": "1",
-    "GITHUB_EVENT_NAME": "push",
-    "GITHUB_SERVER_URL": "https://github.com",
-    "RUNNER_ENVIRONMENT": "github-hosted",
-}
+from support.cli import RUNNER_ENV, run_cli
 
 
 def _statements(provenance: Path) -> list[dict[str, object]]:

@@ -11,6 +11,21 @@ import pytest
 from release_actions import gha
 from release_actions.cli import main
 
+# A tag push as a GitHub-hosted runner describes it, for commands that read the job's context.
+RUNNER_ENV = {
+    "GITHUB_REPOSITORY": "octo/demo",
+    "GITHUB_REPOSITORY_ID": "123456",
+    "GITHUB_REPOSITORY_OWNER_ID": "654321",
+    "GITHUB_REF": "refs/tags/v1.2.3",
+    "GITHUB_SHA": "a" * 40,
+    "GITHUB_WORKFLOW_REF": "octo/demo/.github/workflows/release.yml@refs/tags/v1.2.3",
+    "GITHUB_RUN_ID": "42",
+    "GITHUB_RUN_ATTEMPT": "2",
+    "GITHUB_EVENT_NAME": "push",
+    "GITHUB_SERVER_URL": "https://github.com",
+    "RUNNER_ENVIRONMENT": "github-hosted",
+}
+
 
 @dataclass
 class CliResult:
