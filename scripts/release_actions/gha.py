@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import secrets
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -180,6 +179,8 @@ class Runner:
         path = self._file(variable)
         if path is None:
             return
+        import secrets  # only here: it costs every command's start-up ~10 ms
+
         with path.open("a", encoding="utf-8") as fh:
             for name, value in values.items():
                 if not name or any(c in name for c in "=\r\n"):
