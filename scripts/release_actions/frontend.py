@@ -205,7 +205,8 @@ class Environment:
         A requirement whose marker excludes this interpreter (flit, for one, passes
         on the project's own ``extra == "..."`` dependencies) is never handed to uv.
         """
-        requirements = [r for r in requirements if _applies(r)]
+        # (Most requirements carry no marker: no need to load packaging's parser for them.)
+        requirements = [r for r in requirements if ";" not in r or _applies(r)]
         if not requirements:
             return False
         before = self._installed()

@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, git
+from . import DEFAULT_ACTIONS, __version__, git
 from .errors import ChangelogError, InputError, ProjectError
 
 TEMPLATE_FILES = {
@@ -28,7 +28,6 @@ TEMPLATE_FILES = {
 WORKFLOW_FILES = {"release": "release.yml", "matrix": "release.yml", "check": "release-check.yml"}
 # How the templates name the suite; init replaces it with the maintainer's pin.
 TEMPLATE_REF = re.compile(r"release-actions/release-actions(?P<sub>(?:/actions/[\w-]+)?)@v1\b")
-DEFAULT_ACTIONS = "release-actions/release-actions@v1"
 SHA = re.compile(r"[0-9a-f]{40}")
 # Build back ends that only make sense for compiled code.
 COMPILED_BACKENDS = ("maturin", "scikit_build_core", "mesonpy", "setuptools_rust", "enscons")

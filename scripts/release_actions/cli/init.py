@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import gha
+from .. import DEFAULT_ACTIONS, gha
 from ._shared import Parser, rel, repo_arg
 
 
 def add(sub: argparse._SubParsersAction[Parser]) -> None:
-    from ..starter import DEFAULT_ACTIONS
-
     p = sub.add_parser(
         "init",
         help="write a release workflow for this project into .github/workflows/",
