@@ -222,6 +222,22 @@ def last_tag(folder: Path) -> str | None:
     return read(folder, "describe", "--tags", "--abbrev=0")
 
 
+GITHUB = "https://github.com"
+
+
+def runner_server(env: Mapping[str, str]) -> str:
+    """The GitHub server the job runs on (``GITHUB_SERVER_URL``): github.com, a GitHub
+    Enterprise Server, or github.com off a runner."""
+    return (env.get("GITHUB_SERVER_URL") or GITHUB).rstrip("/")
+
+
+def server_host(server_url: str) -> str:
+    """``github.com`` or the Enterprise host: how provenance names a source (HOST/OWNER/REPO)."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(server_url).netloc.lower() or "github.com"
+
+
 def pushed_tag(env: Mapping[str, str]) -> str | None:
     """On a runner, the tag whose push started the workflow; None for any other event."""
     if env.get("GITHUB_REF_TYPE") == "tag" and env.get("GITHUB_REF_NAME"):

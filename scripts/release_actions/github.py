@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # PyGithub loads with the first client: reading no GitHub cos
 
 from . import deadline
 from .errors import CredentialError, NetworkError, ReleaseError, ReleasePageError
+from .git import GITHUB, runner_server, server_host
 from .retry import Policy, number, retry_after
 from .text import neutral
 from .versions import names_of
@@ -67,14 +68,16 @@ class Target:
     api_url: str
     repo: str
     token: str
-    server_url: str = "https://github.com"  # GITHUB_SERVER_URL: where the repository's pages are
+    server_url: str = GITHUB  # GITHUB_SERVER_URL: where the repository's pages are
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], repo: str, token: str) -> Target:
+        """``repo`` on the GitHub server the job runs on (github.com off a runner)."""
+        return cls(env.get("GITHUB_API_URL") or DEFAULT_API_URL, repo, token, runner_server(env))
 
     @property
     def host(self) -> str:
-        """``github.com``, or the GitHub Enterprise host: how provenance names the source."""
-        from urllib.parse import urlsplit
-
-        return urlsplit(self.server_url).netloc.lower() or "github.com"
+        return server_host(self.server_url)
 
 
 @dataclass(frozen=True)

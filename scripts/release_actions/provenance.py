@@ -80,7 +80,7 @@ def context_from_runner(env: Mapping[str, str]) -> BuildContext:
             f"GITHUB_WORKFLOW_REF is '{env['GITHUB_WORKFLOW_REF']}', not OWNER/REPO/.github/workflows/FILE@REF.",
             "Run the attest action from a workflow file of the repository.",
         )
-    server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    server = git.runner_server(env)
     repo = env["GITHUB_REPOSITORY"]
     runner_environment = env.get("RUNNER_ENVIRONMENT", "github-hosted")
     return BuildContext(
@@ -109,7 +109,7 @@ def context_from_git(cwd: Path, tag: str | None = None) -> BuildContext:
     tag = tag or (git.tag_at_head(cwd) if in_git else None)
     ref = f"refs/tags/{tag}" if tag else git.read(cwd, "symbolic-ref", "-q", "HEAD")
     return BuildContext(
-        server_url=origin.server_url if origin else "https://github.com",
+        server_url=origin.server_url if origin else git.GITHUB,
         repository=origin.slug if origin else "",
         ref=ref or "",
         sha=(git.head_commit(cwd) or "") if in_git else "",

@@ -46,7 +46,7 @@ class Project:
     changelog: Path | None
     default_branch: str
     repo: str | None  # OWNER/REPO of the GitHub remote
-    server_url: str = "https://github.com"  # its host: github.com or a GitHub Enterprise Server
+    server_url: str = git.GITHUB  # its host: github.com or a GitHub Enterprise Server
 
     @property
     def subdir(self) -> str:
@@ -181,7 +181,7 @@ def inspect_project(project_dir: Path, *, name: str | None = None) -> Project:
         project_dir=project_dir, root=root, name=found_name,
         compiled=_compiled(project_dir, pyproject), changelog=_changelog(project_dir),
         default_branch=_default_branch(root), repo=origin.slug if origin else None,
-        server_url=origin.server_url if origin else "https://github.com",
+        server_url=origin.server_url if origin else git.GITHUB,
     )  # fmt: skip
 
 

@@ -187,3 +187,21 @@ def test_without_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert git.read(tmp_path, "rev-parse", "HEAD") is None
     assert git.top_level(tmp_path) is None
     assert git.origin(tmp_path) is None
+
+
+@pytest.mark.parametrize(
+    ("env", "server", "host"),
+    [
+        ({}, "https://github.com", "github.com"),
+        # An empty value is unset (provenance used to record an empty server for it).
+        ({"GITHUB_SERVER_URL": ""}, "https://github.com", "github.com"),
+        (
+            {"GITHUB_SERVER_URL": "https://GHE.example.com/"},
+            "https://GHE.example.com",
+            "ghe.example.com",
+        ),
+    ],
+)
+def test_the_server_a_job_runs_on(env: dict[str, str], server: str, host: str) -> None:
+    assert git.runner_server(env) == server
+    assert git.server_host(git.runner_server(env)) == host

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from packaging.version import Version
 
+from ..git import GITHUB as DEFAULT_SERVER
 from ..versions import parsed
 from .finding import (
     CANDIDATES,
@@ -30,7 +31,6 @@ from .finding import (
     find_changelog,
     looked_for,
 )
-from .inline import DEFAULT_SERVER
 from .rst import rst_to_markdown
 from .sections import Changelog, Section, markdown_body, read_changelog
 

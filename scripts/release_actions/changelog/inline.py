@@ -10,8 +10,6 @@ from dataclasses import dataclass
 
 from ..markdown import code, link, no_html
 
-DEFAULT_SERVER = "https://github.com"
-
 _INLINE = re.compile(
     r"(?P<literal>``(?P<literal_text>.+?)``)"
     r"|(?P<role>(?<![\w`]):(?P<role_name>[a-zA-Z][\w.+-]*(?::[a-zA-Z][\w.+-]*)?):`(?P<role_text>[^`]+)`)"

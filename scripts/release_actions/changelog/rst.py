@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .inline import DEFAULT_SERVER, Inline
+from ..git import GITHUB as DEFAULT_SERVER
+from .inline import Inline
 from .sections import rst_headings
 
 

@@ -38,15 +38,15 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
 
 
 def run(args: argparse.Namespace, runner: gha.Runner) -> int:
-    from ..changelog import DEFAULT_SERVER
     from ..files import write_atomic
+    from ..git import runner_server
     from ..notes import version_notes
     from ..versions import version_from_tag
 
     repo = repo_arg(args.repo, runner.env)
     notes = version_notes(
         version_from_tag(args.notes_version), changelog=args.changelog, project=Path("."),
-        repo=repo, server_url=runner.env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER,
+        repo=repo, server_url=runner_server(runner.env),
         require_released=args.require_released, missing_ok=args.missing_ok, reporter=runner,
     )  # fmt: skip
     if notes.changelog is None:  # missing, and --missing-ok: the warning said so

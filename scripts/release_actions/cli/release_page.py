@@ -56,11 +56,10 @@ def add(sub: argparse._SubParsersAction[Parser]) -> None:
 
 
 def run(args: argparse.Namespace, runner: gha.Runner) -> int:
-    from ..changelog import DEFAULT_SERVER
     from ..errors import CredentialError
     from ..files import write_atomic
-    from ..git import pushed_tag
-    from ..github import DEFAULT_API_URL, ClientSettings, Target
+    from ..git import pushed_tag, runner_server
+    from ..github import ClientSettings, Target
     from ..hashing import collect_files, hash_files, parse_subjects
     from ..notes import page_notes
     from ..release_page import Request, render_preview
@@ -90,7 +89,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     else:
         page = page_notes(
             version, changelog=args.changelog, project=Path("."), repo=repo,
-            server_url=env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER,
+            server_url=runner_server(env),
             require_notes=args.require_notes, reporter=runner, fix=FIX_CHANGELOG_PATH,
         )  # fmt: skip
         notes, generate = page.markdown, page.generate
@@ -125,12 +124,7 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
             "Pass --repo OWNER/REPO (on a runner GITHUB_REPOSITORY is used).",
         )
 
-    target = Target(
-        env.get("GITHUB_API_URL") or DEFAULT_API_URL,
-        repo,
-        token,
-        env.get("GITHUB_SERVER_URL") or "https://github.com",
-    )
+    target = Target.from_env(env, repo, token)
     with runner.group(f"Release page for {tag} in {repo}"):
         result = make_release(
             target, request, settings=ClientSettings.from_env(env), reporter=runner

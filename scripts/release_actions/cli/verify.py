@@ -7,7 +7,6 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from .. import gha, markdown
 from ..errors import InputError, UnsupportedProvenanceError, UsageError, VerificationError
@@ -100,9 +99,10 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
                          "Pass the provenance file (and key) downloaded from the release page.") from None  # fmt: skip
     source_uri = args.source_uri
     if not source_uri and runner.active and runner.env.get("GITHUB_REPOSITORY"):
+        from ..git import runner_server, server_host
+
         # This repository, on the GitHub (Enterprise) server the job runs on.
-        server = urlsplit(runner.env.get("GITHUB_SERVER_URL") or "https://github.com")
-        source_uri = f"{server.netloc or 'github.com'}/{runner.env['GITHUB_REPOSITORY']}"
+        source_uri = f"{server_host(runner_server(runner.env))}/{runner.env['GITHUB_REPOSITORY']}"
     expect = Expectations(
         source_uri=source_uri, tag=args.source_tag, branch=args.source_branch,
         versioned_tag=args.source_versioned_tag, builder_id=args.builder_id, workflow=args.workflow,

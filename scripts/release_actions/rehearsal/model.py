@@ -9,6 +9,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from ..errors import ReleaseError
+from ..git import GITHUB
 from ..hashing import Subject
 
 
@@ -48,7 +49,7 @@ class Rehearsal:
     dists: list[Path] = field(default_factory=list)
     files: list[Subject] = field(default_factory=list)
     repo: str = ""  # OWNER/REPO of the GitHub origin, if any
-    server_url: str = "https://github.com"  # the origin's host (GitHub Enterprise too)
+    server_url: str = GITHUB  # the origin's host (GitHub Enterprise too)
     public_key: bytes | None = None
     notes: str = ""
     generate_notes: bool = False  # no notes in the change log: the page would use GitHub's

@@ -102,13 +102,13 @@ def _page_notes(
     run: Rehearsal, project: Path, env: Mapping[str, str], options: Options, repo: str
 ) -> tuple[Any, _Kept]:
     """The notes, with what they reported kept for the notes stage to pass on."""
-    from ..changelog import DEFAULT_SERVER
+    from ..git import runner_server
     from ..notes import page_notes
 
     kept = _Kept()
     notes = page_notes(
         run.version, changelog=options.changelog, project=project, repo=repo or None,
-        server_url=env.get("GITHUB_SERVER_URL") or DEFAULT_SERVER,
+        server_url=runner_server(env),
         require_notes=options.require_notes, reporter=kept, fix=FIX_CHANGELOG,
         require="pass --require-notes",
     )  # fmt: skip
@@ -230,7 +230,7 @@ def release_page(run: Rehearsal, github: bool, env: Mapping[str, str], reporter:
 def draft_release(request: Request, repo: str, env: Mapping[str, str], reporter: Reporter) -> str:
     """The draft release made for real (--github) by the release-page action's own stage."""
     from ..errors import CredentialError
-    from ..github import DEFAULT_API_URL, ClientSettings, Target
+    from ..github import ClientSettings, Target
     from ..release_page.make import make_release, published_release
 
     if not repo:
@@ -245,12 +245,7 @@ def draft_release(request: Request, repo: str, env: Mapping[str, str], reporter:
             "Export a token with 'contents: write', or leave out --github.",
         )
     reporter.mask(token)
-    target = Target(
-        env.get("GITHUB_API_URL") or DEFAULT_API_URL,
-        repo,
-        token,
-        env.get("GITHUB_SERVER_URL") or "https://github.com",
-    )
+    target = Target.from_env(env, repo, token)
     settings = ClientSettings.from_env(env)
     published = published_release(target, request.tag, settings)
     if published:
