@@ -1,7 +1,8 @@
 """release-actions build (checks included) vs uv build, on real projects from the package index.
 
 Each project is built from a tagged git checkout of its release (as a release job
-has it), by both tools in turn, interleaved. Goals: <= 1.0x `uv build` on flask and
+has it), by both tools in turn, interleaved, their scratch files in one folder
+(``_common.scratch``). Goals: <= 1.0x `uv build` on flask and
 on the median of the projects; <= 0.6x `python -m build` on flask.
 
 Usage: python bench/build.py [NAME==VERSION ...]   (default: every project in REAL_PROJECTS)
@@ -16,7 +17,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from _common import REAL_PROJECTS, SKIPS, Figure, checkout, compare, load, run, table, tool
+from _common import REAL_PROJECTS, SKIPS, Figure, checkout, compare, load, run, scratch, table, tool
 
 UV_GOAL = 1.0
 BUILD_GOAL = 0.6
@@ -27,18 +28,19 @@ def _cases(
     src: Path, out: Path, cwd: Path, skips: list[str], with_build: bool
 ) -> dict[str, Callable[[], None]]:
     uv, ours, py = tool("uv"), tool("release-actions"), sys.executable
+    env = scratch(cwd / "scratch")
     cases = {
         "uv build": lambda: run(
-            [uv, "build", "-q", "--python", py, "--out-dir", str(out), str(src)], cwd=cwd
+            [uv, "build", "-q", "--python", py, "--out-dir", str(out), str(src)], cwd=cwd, env=env
         ),
         "release-actions build": lambda: run(
-            [ours, "build", str(src), "--out-dir", str(out), *skips], cwd=cwd
+            [ours, "build", str(src), "--out-dir", str(out), *skips], cwd=cwd, env=env
         ),
     }
     if with_build:
         # cwd is not bench/, whose build.py would shadow the build package
         cases["python -m build"] = lambda: run(
-            [py, "-m", "build", "--outdir", str(out), str(src)], cwd=cwd
+            [py, "-m", "build", "--outdir", str(out), str(src)], cwd=cwd, env=env
         )
     return cases
 

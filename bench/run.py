@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import Figure, checkout, compare, load, run, table, tool
+from _common import Figure, checkout, compare, load, run, scratch, table, tool
 
 GOAL = 1.3
 
@@ -24,6 +24,7 @@ def measure(spec: str = "flask==3.1.0", repeat: int = 5) -> list[Figure]:
         src = checkout(spec, root / "project")
         out, rehearsal = root / "out", root / "rehearsal"
         uv, ours = tool("uv"), tool("release-actions")
+        env = scratch(root / "scratch")
 
         def clean() -> None:
             shutil.rmtree(out, ignore_errors=True)
@@ -32,9 +33,10 @@ def measure(spec: str = "flask==3.1.0", repeat: int = 5) -> list[Figure]:
             "uv build": lambda: run(
                 [uv, "build", "-q", "--python", sys.executable, "--out-dir", str(out), str(src)],
                 cwd=root,
+                env=env,
             ),
             "release-actions run": lambda: run(
-                [ours, "run", str(src), "--out-dir", str(rehearsal)], cwd=root
+                [ours, "run", str(src), "--out-dir", str(rehearsal)], cwd=root, env=env
             ),
         }
         for case in cases.values():  # warm the caches

@@ -15,17 +15,19 @@ import sys
 import tempfile
 import threading
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from .checks import DistInfo, check_dist, check_dists, dist_kind, preload_renderers
 from .errors import BuildError, InputError, ProjectError, VersionMismatchError
-from .frontend import backend_failed, build_isolated, read_build_system, run_tool
+from .frontend import Environment, backend_failed, build_isolated, read_build_system, run_tool
 from .reporter import Reporter, Silent
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 # What the build backend (the project's own code, and its build dependencies)
 # must never see: the job's OIDC request variables (it could mint tokens in the
@@ -217,20 +219,28 @@ def build(
         run_env["SOURCE_DATE_EPOCH"] = epoch
     uv = find_uv()
     system = read_build_system(project_dir) if uv else None
-    # The readme's renderer loads while the environments are made and the backend works.
-    threading.Thread(
-        target=preload_renderers, args=(readme_kinds(project_dir),), daemon=True
-    ).start()
     with tempfile.TemporaryDirectory(prefix="release-actions-build-") as tmp_name:
         tmp = Path(tmp_name)
+        first = None
+        if uv and system:
+            # uv reaches the index and makes the first environment while the rest loads.
+            first = Environment(
+                tmp / "work" / "env", uv, run_env, project_dir.absolute(), system.requires
+            ).start()
+        # The readme's renderer loads while the environments are made and the backend works.
+        threading.Thread(
+            target=preload_renderers, args=(readme_kinds(project_dir),), daemon=True
+        ).start()
+        from concurrent.futures import ThreadPoolExecutor
+
         early: dict[Path, Future[DistInfo]] = {}
         with ThreadPoolExecutor(max_workers=1) as checker:
-            if uv and system:
+            if first is not None and system is not None:
                 frontend = "uv"
                 reporter.info(f"building {project_dir} in new environments that uv fills")
                 produced = build_isolated(
-                    project_dir.absolute(), tmp / "dist", tmp / "work", system,
-                    sdist=sdist, wheel=wheel, uv=uv, env=run_env,
+                    project_dir.absolute(), tmp / "dist", first, system,
+                    sdist=sdist, wheel=wheel,
                     # The sdist is checked while its wheel builds.
                     on_sdist=lambda p: early.update({p: checker.submit(check_dist, p, skip_checks)}),
                 )  # fmt: skip
@@ -250,6 +260,8 @@ def build(
                 f"The tag says version {expected_version}, but the project builds version {version}.",
                 "Bump the version in the project (or tag the commit that has it), then tag again.",
             )
+        from packaging.utils import canonicalize_name
+
         others = [p for p in stale if _project_of(p) != canonicalize_name(name)]
         if others:
             raise InputError(

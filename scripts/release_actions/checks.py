@@ -12,20 +12,19 @@ import functools
 import io
 import threading
 from collections.abc import Collection, Mapping, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    canonicalize_name,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
 from packaging.version import Version
 
 from .errors import DistributionCheckError, UsageError, shown
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+# packaging.utils (file names, project names) costs a build ~25 ms of start-up
+# before its environment is under way: the checks import it as they run.
 
 SDIST_SUFFIX = ".tar.gz"
 
@@ -90,6 +89,13 @@ def read_dist(path: Path) -> DistInfo:
     import zipfile
 
     from packaging.metadata import parse_email
+    from packaging.utils import (
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        canonicalize_name,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
 
     kind = dist_kind(path)
     try:
@@ -283,6 +289,8 @@ def check_platform_tags(info: DistInfo) -> None:
     """A Linux wheel PyPI would refuse: a plain ``linux_*`` tag, as a compiler gives it."""
     if info.kind != "wheel":
         return
+    from packaging.utils import parse_wheel_filename
+
     _name, _version, _build, tags = parse_wheel_filename(info.path.name)
     refused = sorted(
         {t.platform for t in tags if "linux" in t.platform and not t.platform.startswith(_LINUX_OK)}
@@ -342,6 +350,8 @@ def check_contents(info: DistInfo, skip: Mapping[str, str] | None = None) -> Non
 
 def check_set(infos: list[DistInfo]) -> None:
     """An sdist and the wheels built with it must be of one project and version."""
+    from packaging.utils import canonicalize_name
+
     names = {canonicalize_name(i.name) for i in infos}
     versions = {Version(i.version) for i in infos}
     if len(names) > 1 or len(versions) > 1:

@@ -25,17 +25,19 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
-import tarfile
 import threading
-import venv
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import BuildError
+
+if TYPE_CHECKING:
+    import tarfile
 
 OUTPUT_TAIL_LINES = 25
 FIX_BACKEND = "Fix the error above; reproduce it with 'python -m build' in the project directory."
@@ -164,7 +166,11 @@ def run_tool(
 
 
 class Environment:
-    """A new virtual environment with the given requirements, made by venv and filled by uv."""
+    """A new virtual environment with the given requirements, made by venv and filled by uv.
+
+    ``start`` makes it in a thread (uv's resolution, the longest part, runs in its own
+    process while the caller goes on); ``ready`` waits for it and raises what went wrong.
+    """
 
     def __init__(
         self, path: Path, uv: str, env: Mapping[str, str], cwd: Path, requires: tuple[str, ...]
@@ -180,10 +186,18 @@ class Environment:
         }
         self.run_env.pop("PYTHONHOME", None)
         self.error: BuildError | None = None
+        self._maker: threading.Thread | None = None
 
-    def create(self) -> None:
-        """Make the environment; a failure is kept for ``ready`` (this may run in a thread)."""
+    def start(self) -> Environment:
+        self._maker = threading.Thread(target=self._create, daemon=True)
+        self._maker.start()
+        return self
+
+    def _create(self) -> None:
+        """Make the environment; a failure is kept for ``ready``."""
         try:
+            import venv  # in this thread, while the caller still starts up
+
             venv.EnvBuilder(symlinks=os.name != "nt", with_pip=False).create(self.path)
             self.install(self.requires)
         except BuildError as error:
@@ -194,7 +208,12 @@ class Environment:
                 "Check the disk space and permissions of the temporary folder.",
             )
 
+    def join(self) -> None:
+        if self._maker is not None:
+            self._maker.join()
+
     def ready(self) -> Environment:
+        self.join()
         if self.error is not None:
             raise self.error
         return self
@@ -311,40 +330,97 @@ class Hooks:
 
 
 def unpack_sdist(sdist: Path, into: Path) -> Path:
-    """The sdist's one top folder, unpacked (links and absolute paths refused)."""
-    with tarfile.open(sdist) as archive:
-        archive.extractall(into, filter="data")
-    folders = [p for p in into.iterdir() if p.is_dir()]
-    if len(folders) != 1:
+    """The sdist's one top folder, unpacked as tarfile's "data" filter unpacks it.
+
+    Plain files and folders with plain names (nearly every sdist holds nothing
+    else) are written in one pass; the filter's path resolution for each member
+    costs a large sdist a tenth of a second on the build's critical path. From
+    the first other member on (a link, an odd name), the filter does it all.
+    """
+    import tarfile
+
+    careful = False
+    folders: set[str] = set()
+    try:
+        with tarfile.open(sdist, "r|gz") as archive:
+            for member in archive:
+                careful = careful or not _plain(member)
+                if careful:
+                    archive.extract(member, into, filter="data")
+                else:
+                    _write(archive, member, into, folders)
+    except (tarfile.TarError, OSError, EOFError) as exc:
         raise BuildError(
-            f"{sdist.name} holds {len(folders)} top-level folders; an sdist holds one.",
+            f"{sdist.name} cannot be unpacked: {exc}.", "Check the build backend's configuration."
+        ) from None
+    tops = [p for p in into.iterdir() if p.is_dir()]
+    if len(tops) != 1:
+        raise BuildError(
+            f"{sdist.name} holds {len(tops)} top-level folders; an sdist holds one.",
             "Check the build backend's configuration.",
         )
-    return folders[0]
+    return tops[0]
+
+
+def _plain(member: tarfile.TarInfo) -> bool:
+    """A file or folder whose name stays inside the destination without resolving anything."""
+    name = member.name
+    return (
+        (member.isreg() or member.isdir())
+        and bool(name)
+        and not name.startswith("/")
+        and not any(c in name for c in "\\:\0")
+        and ".." not in name.split("/")
+    )
+
+
+def _write(
+    archive: tarfile.TarFile, member: tarfile.TarInfo, into: Path, folders: set[str]
+) -> None:
+    """One plain member, with the mode and time the "data" filter would give it."""
+    target = os.path.join(into, member.name)
+    if member.isdir():
+        os.makedirs(target, exist_ok=True)
+        return
+    parent = os.path.dirname(target)
+    if parent not in folders:
+        os.makedirs(parent, exist_ok=True)
+        folders.add(parent)
+    source = archive.extractfile(member)
+    assert source is not None  # a regular file
+    with open(target, "wb") as out:
+        shutil.copyfileobj(source, out)
+    mode = member.mode & 0o755
+    if not mode & 0o100:
+        mode &= ~0o111
+    os.chmod(target, mode | 0o600)
+    os.utime(target, (member.mtime, member.mtime))
 
 
 def build_isolated(
     project_dir: Path,
     out_dir: Path,
-    work: Path,
+    first: Environment,
     system: BuildSystem,
     *,
     sdist: bool,
     wheel: bool,
-    uv: str,
-    env: Mapping[str, str],
     on_sdist: Callable[[Path], None] = lambda _path: None,
 ) -> list[Path]:
-    """Build what is asked into ``out_dir`` (``work`` is an empty scratch folder).
+    """Build what is asked into ``out_dir``, starting in ``first`` (made for ``system``).
 
-    With both, the wheel is built from the sdist; ``on_sdist`` gets the sdist as
-    soon as it exists, while the wheel still builds.
+    The folder that holds ``first`` is the scratch space. With both, the wheel
+    is built from the sdist; ``on_sdist`` gets the sdist as soon as it exists,
+    while the wheel still builds.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    work.mkdir(parents=True, exist_ok=True)
-    first = Environment(work / "env", uv, env, project_dir, system.requires)
-    first.create()
+    work = first.path.parent
+    made = [first]
     started: list[Hooks] = []
+
+    def make(name: str, cwd: Path, requires: tuple[str, ...]) -> Environment:
+        made.append(Environment(work / name, first.uv, first.env, cwd, requires).start())
+        return made[-1]
 
     def start(environment: Environment, build_system: BuildSystem, kind: str) -> Hooks:
         started.append(Hooks(environment.ready(), build_system, kind, project_dir))
@@ -359,28 +435,21 @@ def build_isolated(
         changed = first.install(hooks.requires(project_dir, out_dir))
         wheel_hooks: Hooks | None = None
         second: Environment | None = None
-        fresh: threading.Thread | None = None
         if wheel and not changed:
             wheel_hooks = start(first, system, "wheel")
         elif wheel:
-            second = Environment(work / "env-wheel", uv, env, project_dir, system.requires)
-            fresh = threading.Thread(target=second.create, daemon=True)
-            fresh.start()
+            second = make("env-wheel", project_dir, system.requires)
         built = [hooks.build(out_dir)]
         if not wheel:
             return built
+        on_sdist(built[0])  # its checks overlap the unpacking, which mostly waits on the disk
         source = unpack_sdist(built[0], work / "unpacked")
-        on_sdist(built[0])
-        if fresh is not None:
-            fresh.join()
         packed = read_build_system(source) or system
         if packed != system:
             # The sdist declares another build system than its tree: a new environment for it.
             if wheel_hooks is not None:
                 wheel_hooks.close()
-            second = Environment(work / "env-packed", uv, env, source, packed.requires)
-            second.create()
-            wheel_hooks = start(second, packed, "wheel")
+            wheel_hooks = start(make("env-packed", source, packed.requires), packed, "wheel")
         elif wheel_hooks is None:
             assert second is not None
             wheel_hooks = start(second, system, "wheel")
@@ -390,3 +459,5 @@ def build_isolated(
     finally:
         for running in started:
             running.close()
+        for environment in made:  # none may still write into the scratch space as it goes
+            environment.join()

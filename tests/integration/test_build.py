@@ -519,12 +519,22 @@ def test_fallback_front_end_is_python_m_build(
     assert _names(out) == ["flit_demo-1.2.3-py3-none-any.whl", "flit_demo-1.2.3.tar.gz"]
 
 
+# One real project per build backend a maintainer meets, each as its sdist on the index.
+REAL_PROJECTS = {
+    "flask": "3.1.0",  # flit_core
+    "markupsafe": "3.0.2",  # setuptools, with a C extension
+    "tomlkit": "0.13.2",  # poetry-core
+    "filelock": "3.16.1",  # hatchling + hatch-vcs
+    "pluggy": "1.5.0",  # setuptools + setuptools-scm
+}
+
+
 @pytest.mark.index
-@pytest.mark.parametrize("name", ["flask", "click", "markupsafe"])
+@pytest.mark.parametrize("name", list(REAL_PROJECTS))
 def test_real_projects_from_their_sdists(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
 ) -> None:
-    versions = {"flask": "3.1.0", "click": "8.1.8", "markupsafe": "3.0.2"}
+    versions = REAL_PROJECTS
     dl = tmp_path / "dl"
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",

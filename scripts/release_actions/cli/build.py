@@ -40,7 +40,6 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     from ..build import build
     from ..checks import parse_skips
     from ..git import pushed_tag
-    from ..hashing import hash_files
     from ..versions import parse_version, version_from_tag
 
     expected = None
@@ -69,6 +68,8 @@ def run(args: argparse.Namespace, runner: gha.Runner) -> int:
     # The project's build code ran in this job: keyless signing later in the
     # same job is refused (see signing.sign).
     runner.set_env({"RA_BUILT_IN_THIS_JOB": "true"})
+    from ..hashing import hash_files  # not before: the build's first environment starts sooner
+
     subjects = {s.name: s for s in hash_files(result.artifacts)}
     for path in result.artifacts:
         print(rel(path))
