@@ -136,10 +136,14 @@ def timed(fn: Callable[[], object], repeat: int) -> list[float]:
 def compare(
     cases: dict[str, Callable[[], object]], repeat: int, setup: Callable[[], object] | None = None
 ) -> dict[str, float]:
-    """Run the cases interleaved (so machine noise hits all alike); report medians."""
+    """Run the cases interleaved (so machine noise hits all alike); report medians.
+
+    Every other round runs them in reverse order: no case always follows the same
+    other one (and the files it just deleted, which the disk may still be busy with).
+    """
     samples: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(repeat):
-        for name, fn in cases.items():
+    for round_ in range(repeat):
+        for name, fn in list(cases.items())[:: 1 if round_ % 2 == 0 else -1]:
             if setup:
                 setup()
             samples[name] += timed(fn, 1)

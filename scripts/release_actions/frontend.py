@@ -10,7 +10,8 @@ backend is imported twice, not four times, and never while anything waits:
   which imports the backend before it is told which tree to build (the others
   start an interpreter per hook).
 - The wheel's interpreter starts, and imports the backend, while the sdist
-  builds; the caller gets the sdist to check while the wheel builds.
+  builds; it unpacks the sdist itself, in its own process, while the caller
+  checks the sdist.
 - The wheel shares the sdist's environment when what the sdist's build asked
   for changed nothing in it: it then holds exactly what a new one would.
   Otherwise the wheel gets a new one, made while the sdist builds.
@@ -25,19 +26,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import BuildError
-
-if TYPE_CHECKING:
-    import tarfile
 
 OUTPUT_TAIL_LINES = 25
 FIX_BACKEND = "Fix the error above; reproduce it with 'python -m build' in the project directory."
@@ -58,6 +55,18 @@ def load(spec):
         backend = getattr(backend, name)
     return backend
 
+def unpack(sdist, into):
+    # The sdist a wheel builds from, unpacked in the wheel's own interpreter while
+    # the caller checks it: in the caller, each file written would wait for the
+    # checks' turn at the interpreter lock.
+    import tarfile
+    try:
+        with tarfile.open(sdist) as archive:
+            archive.extractall(into, filter="data")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        return {"error": str(exc)}
+    return {"unpacked": sorted(e.name for e in os.scandir(into) if e.is_dir())}
+
 def main():
     kind, spec, backend_path = json.loads(sys.argv[1])
     control = os.fdopen(os.dup(1), "w")
@@ -67,6 +76,10 @@ def main():
     # lives in the tree (backend-path) only once the tree is known.
     backend = None if backend_path else load(spec)
     job = sys.stdin.readline()
+    if job.startswith("{"):
+        control.write(json.dumps(unpack(*json.loads(job)["unpack"])) + "\n")
+        control.flush()
+        job = sys.stdin.readline()
     if not job:
         return 0
     source, out_dir = json.loads(job)
@@ -89,7 +102,8 @@ def main():
     control.flush()
     return 0
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())
 """
 
 
@@ -295,22 +309,44 @@ class Hooks:
             self.proc.stdin.write(line + "\n")
             self.proc.stdin.flush()
 
-    def _hear(self, key: str) -> Any:
+    def _hear(self) -> dict[str, Any]:
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
         if not line:
             self.close()
             output = self.log.read_text(encoding="utf-8", errors="replace")
             raise backend_failed(self.proc.returncode, output)
-        return json.loads(line)[key]
+        reply: dict[str, Any] = json.loads(line)
+        return reply
+
+    def unpack(self, sdist: Path, into: Path) -> Path:
+        """Have this interpreter unpack the sdist it is to build from; its one top folder.
+
+        tarfile's "data" filter refuses what could land outside ``into`` (``..``,
+        links out of the tree, devices) and drops modes no file of a source tree needs.
+        """
+        self._say(json.dumps({"unpack": [str(sdist), str(into)]}))
+        reply = self._hear()
+        if "error" in reply:
+            raise BuildError(
+                f"{sdist.name} cannot be unpacked: {reply['error']}.",
+                "Check the build backend's configuration.",
+            )
+        tops: list[str] = reply["unpacked"]
+        if len(tops) != 1:
+            raise BuildError(
+                f"{sdist.name} holds {len(tops)} top-level folders; an sdist holds one.",
+                "Check the build backend's configuration.",
+            )
+        return into / tops[0]
 
     def requires(self, source: Path, out_dir: Path) -> list[str]:
         self._say(json.dumps([str(source), str(out_dir)]))
-        return list(self._hear("requires"))
+        return list(self._hear()["requires"])
 
     def build(self, out_dir: Path) -> Path:
         self._say("build")
-        built = str(self._hear("built"))
+        built = str(self._hear()["built"])
         self.close()
         path = out_dir / built
         if self.proc.returncode != 0 or not path.is_file():
@@ -327,74 +363,6 @@ class Hooks:
         self.proc.wait()
         if self.proc.stdout is not None:
             self.proc.stdout.close()
-
-
-def unpack_sdist(sdist: Path, into: Path) -> Path:
-    """The sdist's one top folder, unpacked as tarfile's "data" filter unpacks it.
-
-    Plain files and folders with plain names (nearly every sdist holds nothing
-    else) are written in one pass; the filter's path resolution for each member
-    costs a large sdist a tenth of a second on the build's critical path. From
-    the first other member on (a link, an odd name), the filter does it all.
-    """
-    import tarfile
-
-    careful = False
-    folders: set[str] = set()
-    try:
-        with tarfile.open(sdist, "r|gz") as archive:
-            for member in archive:
-                careful = careful or not _plain(member)
-                if careful:
-                    archive.extract(member, into, filter="data")
-                else:
-                    _write(archive, member, into, folders)
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise BuildError(
-            f"{sdist.name} cannot be unpacked: {exc}.", "Check the build backend's configuration."
-        ) from None
-    tops = [p for p in into.iterdir() if p.is_dir()]
-    if len(tops) != 1:
-        raise BuildError(
-            f"{sdist.name} holds {len(tops)} top-level folders; an sdist holds one.",
-            "Check the build backend's configuration.",
-        )
-    return tops[0]
-
-
-def _plain(member: tarfile.TarInfo) -> bool:
-    """A file or folder whose name stays inside the destination without resolving anything."""
-    name = member.name
-    return (
-        (member.isreg() or member.isdir())
-        and bool(name)
-        and not name.startswith("/")
-        and not any(c in name for c in "\\:\0")
-        and ".." not in name.split("/")
-    )
-
-
-def _write(
-    archive: tarfile.TarFile, member: tarfile.TarInfo, into: Path, folders: set[str]
-) -> None:
-    """One plain member, with the mode and time the "data" filter would give it."""
-    target = os.path.join(into, member.name)
-    if member.isdir():
-        os.makedirs(target, exist_ok=True)
-        return
-    parent = os.path.dirname(target)
-    if parent not in folders:
-        os.makedirs(parent, exist_ok=True)
-        folders.add(parent)
-    source = archive.extractfile(member)
-    assert source is not None  # a regular file
-    with open(target, "wb") as out:
-        shutil.copyfileobj(source, out)
-    mode = member.mode & 0o755
-    if not mode & 0o100:
-        mode &= ~0o111
-    os.chmod(target, mode | 0o600)
-    os.utime(target, (member.mtime, member.mtime))
 
 
 def build_isolated(
@@ -442,17 +410,16 @@ def build_isolated(
         built = [hooks.build(out_dir)]
         if not wheel:
             return built
-        on_sdist(built[0])  # its checks overlap the unpacking, which mostly waits on the disk
-        source = unpack_sdist(built[0], work / "unpacked")
+        on_sdist(built[0])  # checked here while the wheel's interpreter unpacks it
+        if wheel_hooks is None:
+            assert second is not None
+            wheel_hooks = start(second, system, "wheel")
+        source = wheel_hooks.unpack(built[0], work / "unpacked")
         packed = read_build_system(source) or system
         if packed != system:
             # The sdist declares another build system than its tree: a new environment for it.
-            if wheel_hooks is not None:
-                wheel_hooks.close()
+            wheel_hooks.close()
             wheel_hooks = start(make("env-packed", source, packed.requires), packed, "wheel")
-        elif wheel_hooks is None:
-            assert second is not None
-            wheel_hooks = start(second, system, "wheel")
         wheel_hooks.environment.install(wheel_hooks.requires(source, out_dir))
         built.append(wheel_hooks.build(out_dir))
         return built
