@@ -14,7 +14,7 @@ import shutil
 import sys
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -182,10 +182,16 @@ def build(
     env: Mapping[str, str] | None = None,
     reporter: Reporter | None = None,
     skip_checks: Mapping[str, str] | None = None,
+    tree: Callable[[], Path] | None = None,
 ) -> BuildResult:
     """Build, check and move the distributions of ``project_dir`` into ``out_dir``.
 
     ``skip_checks`` maps the names of checks to skip to the maintainer's reasons.
+    ``tree``, when given, returns the folder to build from once it is made (a
+    rehearsal's clean checkout of ``project_dir``'s HEAD, made meanwhile): the
+    build system, version and readme are read from ``project_dir``, whose
+    committed files the checkout holds, and the first environment is under way
+    before the checkout is there.
     """
     reporter = reporter or Silent()
     if not (sdist or wheel):
@@ -231,22 +237,31 @@ def build(
         threading.Thread(
             target=preload_renderers, args=(readme_kinds(project_dir),), daemon=True
         ).start()
+        source = project_dir
+        if tree is not None:
+            try:
+                source = tree()
+                check_project(source)
+            except BaseException:
+                if first is not None:
+                    first.join()  # uv still writes into the scratch folder that goes now
+                raise
         from concurrent.futures import ThreadPoolExecutor
 
         early: dict[Path, Future[DistInfo]] = {}
         with ThreadPoolExecutor(max_workers=1) as checker:
             if first is not None and system is not None:
                 frontend = "uv"
-                reporter.info(f"building {project_dir} in new environments that uv fills")
+                reporter.info(f"building {source} in new environments that uv fills")
                 produced = build_isolated(
-                    project_dir.absolute(), tmp / "dist", first, system,
+                    source.absolute(), tmp / "dist", first, system,
                     sdist=sdist, wheel=wheel,
                     # The sdist is checked while its wheel builds.
                     on_sdist=lambda p: early.update({p: checker.submit(check_dist, p, skip_checks)}),
                 )  # fmt: skip
             else:
                 produced, frontend = _external(
-                    project_dir, tmp / "dist", sdist, wheel, uv, run_env, reporter
+                    source, tmp / "dist", sdist, wheel, uv, run_env, reporter
                 )
             for name, reason in (skip_checks or {}).items():
                 reporter.info(f"skipping the {name} check: {reason}")

@@ -429,6 +429,26 @@ def test_a_checkout_git_refuses_to_read(checkout: Path, capsys, tmp_path, monkey
     assert not (checkout / ".release-rehearsal").exists()
 
 
+def test_a_checkout_git_cannot_make_fails_the_build_stage_by_name(
+    checkout: Path, capsys, tmp_path
+) -> None:
+    # git makes the checkout while the build's environment is under way: its
+    # failure is the build stage's, with git's words, and nothing is built.
+    (checkout / ".git" / "worktrees").write_text("not a folder")
+    result = _run([], capsys, tmp_path)
+    assert result.code == 1
+    assert (
+        "git could not make a clean checkout to build from: fatal: could not create" in result.err
+    )
+    assert "Run 'git worktree prune' and try again." in result.err
+    out = checkout / ".release-rehearsal" / "1.2.3"
+    readme = (out / "README.md").read_text()
+    assert "| build " in readme
+    assert "failed" in readme
+    assert not (out / "dist").exists() or not any((out / "dist").iterdir())
+    assert not (out / "provenance").exists()
+
+
 def test_try_it_installs_a_project_with_dependencies(tmp_path: Path, capsys, monkeypatch) -> None:
     root = _checkout(tmp_path)
     pyproject = root / "pyproject.toml"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -65,35 +66,57 @@ def prepare_out_dir(out_dir: Path) -> None:
 
 
 @contextmanager
-def source_tree(project: Path, allow_dirty: bool) -> Iterator[tuple[Path, str]]:
-    """A checkout to build from, as CI would have it: (its project folder, what it is).
+def source_tree(project: Path, allow_dirty: bool) -> Iterator[tuple[Callable[[], Path], str]]:
+    """A checkout to build from, as CI would have it: (a call that returns its project
+    folder once it is made, what it is).
 
     In a git work tree: a temporary worktree of HEAD (plus, with --allow-dirty, the
     uncommitted changes), so neither ignored files nor the rehearsal folder can
-    slip into an sdist, and the build leaves nothing behind in the project.
-    Outside git: the project folder itself.
+    slip into an sdist, and the build leaves nothing behind in the project. git
+    writes it in a thread while the build starts its environment. Outside git:
+    the project folder itself.
     """
     root = git.top_level(project)
     if root is None or git.head_commit(project) is None:
-        yield project, "the project folder (not a git checkout)"
+        yield (lambda: project), "the project folder (not a git checkout)"
         return
     inside = project.resolve().relative_to(root.resolve())
+    what = "HEAD with the uncommitted changes" if allow_dirty else "a clean checkout of HEAD"
     with tempfile.TemporaryDirectory(prefix="release-rehearsal-") as tmp:
         checkout = Path(tmp) / "checkout"
-        added = git.run(root, "worktree", "add", "--detach", "--quiet", str(checkout), "HEAD")
-        if not added.ok:
-            raise InputError(
-                f"git could not make a clean checkout to build from: {added.err.strip()}",
-                "Run 'git worktree prune' and try again.",
-            )
+        outcome: list[BaseException | None] = []
+
+        def make() -> None:
+            try:
+                added = git.run(
+                    root, "worktree", "add", "--detach", "--quiet", str(checkout), "HEAD"
+                )
+                if not added.ok:
+                    raise InputError(
+                        f"git could not make a clean checkout to build from: {added.err.strip()}",
+                        "Run 'git worktree prune' and try again.",
+                    )
+                if allow_dirty:
+                    _copy_changes(root, checkout)
+                outcome.append(None)
+            except BaseException as error:  # raised again by ready(), in the caller
+                outcome.append(error)
+
+        maker = threading.Thread(target=make, daemon=True)
+        maker.start()
+
+        def ready() -> Path:
+            maker.join()
+            if outcome[0] is not None:
+                raise outcome[0]
+            return checkout / inside
+
         try:
-            what = "a clean checkout of HEAD"
-            if allow_dirty:
-                _copy_changes(root, checkout)
-                what = "HEAD with the uncommitted changes"
-            yield checkout / inside, what
+            yield ready, what
         finally:
-            git.run(root, "worktree", "remove", "--force", str(checkout))
+            maker.join()
+            if checkout.exists():
+                git.run(root, "worktree", "remove", "--force", str(checkout))
 
 
 def _copy_changes(root: Path, checkout: Path) -> None:

@@ -118,11 +118,11 @@ def _page_notes(
 def build_dists(run: Rehearsal, project: Path, options: Options, reporter: Reporter) -> str:
     from ..build import build
 
-    with source_tree(project, options.allow_dirty) as (source, what):
+    with source_tree(project, options.allow_dirty) as (tree, what):
         reporter.info(f"building {what}")
         result = build(
-            source, run.out_dir / "dist", expected_version=run.version, clean=True,
-            reporter=reporter, skip_checks=options.skip_checks,
+            project, run.out_dir / "dist", expected_version=run.version, clean=True,
+            reporter=reporter, skip_checks=options.skip_checks, tree=tree,
         )  # fmt: skip
     run.dists = result.artifacts
     for name, reason in options.skip_checks.items():
