@@ -23,7 +23,14 @@ from packaging.version import Version
 
 from .checks import DistInfo, check_dist, check_dists, dist_kind, preload_renderers
 from .errors import BuildError, InputError, ProjectError, VersionMismatchError
-from .frontend import Environment, backend_failed, build_isolated, read_build_system, run_tool
+from .frontend import (
+    Environment,
+    backend_failed,
+    build_isolated,
+    load_pyproject,
+    read_build_system,
+    run_tool,
+)
 from .reporter import Reporter, Silent
 
 if TYPE_CHECKING:
@@ -89,13 +96,8 @@ def declared_version(project_dir: Path) -> tuple[Version, str] | None:
     PKG-INFO of an unpacked sdist; None when only the backend knows
     (setuptools-scm, hatch-vcs, a version read from the code).
     """
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # the 'build' dependency brings tomli on 3.10
-        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
     try:
-        with (project_dir / "pyproject.toml").open("rb") as fh:
-            project = tomllib.load(fh).get("project", {})
+        project = load_pyproject(project_dir).get("project", {})
         if isinstance(project.get("version"), str) and "version" not in project.get("dynamic", []):
             return Version(project["version"]), "pyproject.toml"
     except (OSError, ValueError, AttributeError):
@@ -115,13 +117,8 @@ def declared_version(project_dir: Path) -> tuple[Version, str] | None:
 def readme_kinds(project_dir: Path) -> set[str]:
     """The markup of the project's readme ("md", "rst"): what ``[project] readme``
     names, else the suffix of a README at the top (a setup.py project's)."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # the 'build' dependency brings tomli on 3.10
-        import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
     try:
-        with (project_dir / "pyproject.toml").open("rb") as fh:
-            readme = tomllib.load(fh).get("project", {}).get("readme")
+        readme = load_pyproject(project_dir).get("project", {}).get("readme")
     except (OSError, ValueError, AttributeError):
         readme = None
     if isinstance(readme, dict):

@@ -116,20 +116,25 @@ class BuildSystem:
     backend_path: tuple[str, ...] = ()
 
 
-def read_build_system(project_dir: Path) -> BuildSystem | None:
-    """The project's build system; None when ``uv build`` should handle the project itself."""
-    if (project_dir / "uv.toml").exists():
-        return None
-    pyproject = project_dir / "pyproject.toml"
-    if not pyproject.is_file():
-        return BuildSystem(LEGACY[0], LEGACY[1])
+def load_pyproject(project_dir: Path) -> dict[str, Any]:
+    """The project's pyproject.toml as a table; OSError or ValueError when it cannot be read."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # the 'build' dependency brings tomli on 3.10
         import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+    with (project_dir / "pyproject.toml").open("rb") as fh:
+        document: dict[str, Any] = tomllib.load(fh)
+    return document
+
+
+def read_build_system(project_dir: Path) -> BuildSystem | None:
+    """The project's build system; None when ``uv build`` should handle the project itself."""
+    if (project_dir / "uv.toml").exists():
+        return None
+    if not (project_dir / "pyproject.toml").is_file():
+        return BuildSystem(LEGACY[0], LEGACY[1])
     try:
-        with pyproject.open("rb") as fh:
-            document = tomllib.load(fh)
+        document = load_pyproject(project_dir)
     except (OSError, ValueError):
         return None
     if "uv" in document.get("tool", {}):

@@ -235,7 +235,7 @@ def server_host(server_url: str) -> str:
     """``github.com`` or the Enterprise host: how provenance names a source (HOST/OWNER/REPO)."""
     from urllib.parse import urlsplit
 
-    return urlsplit(server_url).netloc.lower() or "github.com"
+    return (urlsplit(server_url).netloc or urlsplit(GITHUB).netloc).lower()
 
 
 def pushed_tag(env: Mapping[str, str]) -> str | None:

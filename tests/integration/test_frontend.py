@@ -112,14 +112,15 @@ def test_a_requirement_only_the_wheel_build_asks_for_fails_the_build_when_missin
     assert not (tmp_path / "out").exists()
 
 
-# A backend whose sdist holds a member that would land outside the folder it unpacks to.
+# A backend whose sdist holds MEMBER beside its PKG-INFO: one that would land outside
+# the folder it unpacks to, or in a second top folder.
 ESCAPING = """
 import io, tarfile
 
 def build_sdist(directory, config_settings=None):
     with tarfile.open(f"{directory}/flit_demo-1.2.3.tar.gz", "w:gz") as archive:
         for name, data in [("flit_demo-1.2.3/PKG-INFO", b"Metadata-Version: 2.1\\nName: flit-demo\\n"),
-                           ("flit_demo-1.2.3/../../escaped.py", b"print('out')\\n")]:
+                           ("MEMBER", b"print('out')\\n")]:
             info = tarfile.TarInfo(name)
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
@@ -130,11 +131,20 @@ def build_wheel(directory, config_settings=None, metadata_directory=None):
 """
 
 
+@pytest.mark.parametrize(
+    ("member", "problem"),
+    [
+        ("flit_demo-1.2.3/../../escaped.py", "cannot be unpacked: "),
+        # tarfile's data filter strips the leading slash: a second top folder
+        ("/elsewhere/escaped.py", "holds 2 top-level folders; an sdist holds one."),
+    ],
+    ids=["dot-dot", "absolute"],
+)
 def test_an_sdist_that_would_unpack_outside_its_folder_fails_the_build_by_name(
-    project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    project, tmp_path: Path, capsys: pytest.CaptureFixture[str], member: str, problem: str
 ) -> None:
     src = project("flit_demo")
-    (src / "escaping.py").write_text(ESCAPING)
+    (src / "escaping.py").write_text(ESCAPING.replace("MEMBER", member))
     text = (src / "pyproject.toml").read_text()
     (src / "pyproject.toml").write_text(
         text.replace(
@@ -145,8 +155,9 @@ def test_an_sdist_that_would_unpack_outside_its_folder_fails_the_build_by_name(
     out = tmp_path / "out"
     result = run_cli(["build", str(src), "--out-dir", str(out)], capsys, tmp_path, on_runner=False)
     assert result.code == 1
-    assert "flit_demo-1.2.3.tar.gz cannot be unpacked: " in result.err
-    assert "escaped.py" in result.err
+    assert f"flit_demo-1.2.3.tar.gz {problem}" in result.err
+    if member.startswith("flit_demo"):
+        assert "escaped.py" in result.err
     assert "Check the build backend's configuration." in result.err
     assert "Traceback" not in result.err
     assert not out.exists()
